@@ -1,0 +1,109 @@
+# initflash - build, test and demo. Override anything in config.mak.
+
+BUILD ?= build
+CC ?= cc
+MUSL_CC ?= musl-gcc
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)
+LIBDIR ?= /usr/lib/$(MULTIARCH)
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo 0.1)
+
+WARN = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CPPFLAGS_ALL = -std=c11 -D_GNU_SOURCE -Icommon -DIFL_VERSION_STR='"$(VERSION)"'
+AGENT_CFLAGS ?= -Os -ffunction-sections -fdata-sections
+AGENT_LDFLAGS ?= -static -s -Wl,--gc-sections
+
+-include config.mak
+
+COMMON_SRC := $(wildcard common/*.c)
+HOST_SRC := $(wildcard host/*.c)
+AGENT_SRC := $(wildcard initrd/*.c)
+TEST_SUITES := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+
+HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(COMMON_SRC) $(HOST_SRC))
+AGENT_OBJ := $(patsubst %.c,$(BUILD)/agent-obj/%.o,$(COMMON_SRC) $(AGENT_SRC))
+HOST_LIBS = -lusb-1.0 -lmbedcrypto -lz -lpthread
+AGENT_LIBS = $(LIBDIR)/libusbgx.a $(LIBDIR)/libconfig.a $(LIBDIR)/libmbedcrypto.a $(LIBDIR)/libz.a -lpthread
+
+# Debian packages the build, tests, benchmark and virtual DUT need.
+DEB_PACKAGES = build-essential musl-tools pkg-config file zlib1g-dev libmbedtls-dev \
+	libusb-1.0-0-dev libusbgx-dev libconfig-dev libcriterion-dev clang \
+	util-linux coreutils gzip python3 xxd
+-include tools/vdut/vdut.mk
+
+.PHONY: all deps check unit e2e fuzz bench demo clean
+all: $(BUILD)/initflash $(BUILD)/initflash-agent
+
+# Installs only what is missing, so it is quick on a ready machine.
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES) $(VDUT_DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing $$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: all Debian packages present"; fi
+
+$(BUILD)/host-obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/initflash: $(HOST_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(HOST_LIBS)
+
+# The agent is compiled by musl-gcc against copies of the library headers
+# (never /usr/include itself, whose glibc headers would leak in).
+MUSL_INC := $(BUILD)/musl-include
+$(MUSL_INC)/.stamp:
+	@rm -rf $(MUSL_INC) && mkdir -p $(MUSL_INC)/sys
+	cp /usr/include/zlib.h /usr/include/zconf.h /usr/include/libconfig.h $(MUSL_INC)/
+	cp -r /usr/include/mbedtls /usr/include/usbg $(MUSL_INC)/
+	cp /usr/include/$(MULTIARCH)/sys/queue.h $(MUSL_INC)/sys/ 2>/dev/null || cp /usr/include/sys/queue.h $(MUSL_INC)/sys/
+	@touch $@
+
+$(BUILD)/agent-obj/%.o: %.c $(MUSL_INC)/.stamp
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(CPPFLAGS_ALL) -I$(MUSL_INC) -Iinitrd $(AGENT_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(BUILD)/initflash-agent: $(AGENT_OBJ)
+	$(MUSL_CC) $(AGENT_CFLAGS) $(AGENT_LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+	@size=$$(stat -c %s $@); echo "initflash-agent: $$size bytes"; \
+	 test $$size -le 307200 || { echo "initflash-agent is over 300 KiB" >&2; exit 1; }
+
+# Unit suites link the host build of common/ and host/ (minus main).
+UNIT_OBJ = $(filter-out $(BUILD)/host-obj/host/main.o,$(HOST_OBJ))
+$(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ihost -Itests/unit $(CFLAGS) $(WARN) -o $@ $^ -lcriterion $(HOST_LIBS)
+
+unit: $(TEST_SUITES)
+	@set -e; for t in $(TEST_SUITES); do echo "== $$t"; $$t --jobs 2; done
+
+e2e: all
+	tests/e2e/run.sh $(BUILD)
+
+# Each fuzz target runs for a bounded time under libFuzzer with ASan/UBSan.
+FUZZ_SECONDS ?= 20
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS_ALL) -Ihost -g -O1 -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ $< $(COMMON_SRC) $(filter-out host/main.c,$(HOST_SRC)) $(HOST_LIBS)
+fuzz: $(FUZZ_BIN)
+	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -2; done
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz
+	$(MAKE) e2e
+
+bench: deps all
+	tools/bench/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(HOST_OBJ:.o=.d) $(AGENT_OBJ:.o=.d)
