@@ -29,7 +29,7 @@ AGENT_LIBS = $(LIBDIR)/libusbgx.a $(LIBDIR)/libconfig.a $(LIBDIR)/libmbedcrypto.
 # Debian packages the build, tests, benchmark and virtual DUT need.
 DEB_PACKAGES = build-essential musl-tools pkg-config file zlib1g-dev libmbedtls-dev \
 	libusb-1.0-0-dev libusbgx-dev libconfig-dev libcriterion-dev clang \
-	util-linux coreutils gzip python3 xxd
+	util-linux coreutils gzip python3 bc
 -include tools/vdut/vdut.mk
 
 .PHONY: all deps check unit e2e fuzz bench demo clean
@@ -86,11 +86,15 @@ e2e: all
 # Each fuzz target runs for a bounded time under libFuzzer with ASan/UBSan.
 FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(COMMON_SRC)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/check.h tests/unit/memlink.h $(COMMON_SRC)
 	@mkdir -p $(@D)
 	clang $(CPPFLAGS_ALL) -Ihost -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $< $(COMMON_SRC) $(filter-out host/main.c,$(HOST_SRC)) $(HOST_LIBS)
-fuzz: $(FUZZ_BIN)
+$(BUILD)/fuzz/mkseeds: tests/fuzz/mkseeds.c $(COMMON_SRC)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -o $@ $^ -lmbedcrypto -lz
+fuzz: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
+	$(BUILD)/fuzz/mkseeds $(BUILD)/fuzz
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -2; done
 

@@ -20,7 +20,8 @@ void ifl_chunk_put_hdr(uint8_t *out, uint64_t offset, uint32_t raw_len, uint8_t 
 
 int ifl_chunk_parse(const uint8_t *p, size_t len, uint32_t max_raw, struct ifl_chunk *c)
 {
-	if (len < IFL_CHUNK_HDR)
+	/* data_len is a u32: a longer payload must not wrap into a valid one. */
+	if (len < IFL_CHUNK_HDR || len - IFL_CHUNK_HDR > UINT32_MAX)
 		return -EPROTO;
 	c->offset = ifl_get_le64(p);
 	c->raw_len = ifl_get_le32(p + 8);

@@ -71,7 +71,8 @@ char *ifl_fmt_size(uint64_t bytes, char *buf, size_t cap)
 		snprintf(buf, cap, "%llu B", (unsigned long long)bytes);
 		return buf;
 	}
-	while (v >= 1024.0 && i < 4) {
+	/* 1023.95 would print as "1024.0": step up a unit instead. */
+	while (v >= 1023.95 && i < 4) {
 		v /= 1024.0;
 		i++;
 	}

@@ -1,0 +1,136 @@
+/*
+ * mkseeds.c - write a small seed corpus for each fuzz target: valid frames,
+ * messages, chunks and frame streams, so the fuzzers start past the CRCs.
+ * Usage: mkseeds DIR   (writes DIR/corpus-fuzz_NAME/seed-N, as `make fuzz` reads them)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "chunk.h"
+#include "frame.h"
+#include "msg.h"
+
+static const char *dir;
+static unsigned nseed;
+
+static int put(const char *target, uint8_t lead, const uint8_t *p, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/corpus-%s", dir, target);
+	if (mkdir(path, 0777) && errno != EEXIST)
+		return -1;
+	snprintf(path, sizeof(path), "%s/corpus-%s/seed-%u", dir, target, nseed++);
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	if (lead != 0xff)
+		fputc(lead, f);
+	fwrite(p, 1, n, f);
+	return fclose(f);
+}
+
+static uint8_t buf[1 << 16], tmp[1 << 16];
+
+static int frames(void)
+{
+	int rc = 0;
+
+	for (unsigned t = 1; t <= IFL_T_MAX; t++) {
+		size_t len = t * 13 % 40;
+		for (size_t i = 0; i < len; i++)
+			buf[IFL_FRAME_HDR + i] = (uint8_t)(i * t);
+		ifl_frame_seal(buf, (uint8_t)t, t, (uint32_t)len);
+		rc |= put("fuzz_frame", 0xff, buf, IFL_FRAME_HDR + len);
+		/* fuzz_link: control bytes, then a few frames back to back. */
+		memcpy(tmp + 4, buf, IFL_FRAME_HDR + len);
+		ifl_frame_seal(buf, IFL_T_OK, t + 1, 4);
+		memcpy(tmp + 4 + IFL_FRAME_HDR + len, buf, IFL_FRAME_HDR + 4);
+		tmp[0] = (uint8_t)(t & 0x1e);
+		tmp[1] = (uint8_t)t;
+		tmp[2] = (uint8_t)(t % 3);
+		tmp[3] = (uint8_t)(t * 11);
+		rc |= put("fuzz_link", 0xff, tmp, 4 + 2 * IFL_FRAME_HDR + len + 4);
+	}
+	return rc;
+}
+
+static int messages(void)
+{
+	static struct ifl_inventory inv;
+	struct ifl_hello hello = {1, 0};
+	struct ifl_range range = {"mmcblk0", 4096, 1 << 20, IFL_RANGE_VERIFY};
+	struct ifl_end end = {3, 12288};
+	struct ifl_result res = {IFL_RES_HASHED, 1000, 24, 1024, {1, 2, 3}};
+	struct ifl_progress prog = {IFL_PH_VERIFY, 10, 20, 30, 40};
+	struct ifl_error err = {IFL_E_RANGE, 7, "mmcblk0: range ends past the target"};
+	size_t n;
+	int rc = 0;
+
+	inv.max_payload = IFL_MAX_PAYLOAD;
+	inv.max_chunk = IFL_MAX_CHUNK;
+	strcpy(inv.agent_version, "0.1");
+	inv.ntargets = 2;
+	strcpy(inv.t[0].name, "mmcblk0");
+	inv.t[0].size = 8ull << 30;
+	inv.t[0].kind = IFL_KIND_BLOCK;
+	strcpy(inv.t[0].model, "eMMC");
+	strcpy(inv.t[1].name, "mtd0");
+	inv.t[1].kind = IFL_KIND_MTD_NOR;
+	strcpy(inv.t[1].serial, "123");
+
+	rc |= ifl_enc_hello(&hello, buf, sizeof(buf), &n) || put("fuzz_msg", 0, buf, n);
+	rc |= ifl_enc_inventory(&inv, buf, sizeof(buf), &n) || put("fuzz_msg", 1, buf, n);
+	rc |= ifl_enc_range(&range, buf, sizeof(buf), &n) || put("fuzz_msg", 2, buf, n);
+	rc |= ifl_enc_end(&end, buf, sizeof(buf), &n) || put("fuzz_msg", 3, buf, n);
+	rc |= ifl_enc_result(&res, buf, sizeof(buf), &n) || put("fuzz_msg", 4, buf, n);
+	rc |= ifl_enc_progress(&prog, buf, sizeof(buf), &n) || put("fuzz_msg", 5, buf, n);
+	rc |= ifl_enc_error(&err, buf, sizeof(buf), &n) || put("fuzz_msg", 6, buf, n);
+	rc |= ifl_enc_ok(42, buf, sizeof(buf), &n) || put("fuzz_msg", 7, buf, n);
+	return rc;
+}
+
+static int chunks(void)
+{
+	static const char text[] = "initflash writes images to eMMC, NAND and NOR. ";
+	uint8_t raw[4096];
+	size_t n;
+	int rc = 0;
+
+	for (int kind = 0; kind < 4; kind++) {
+		for (size_t i = 0; i < sizeof(raw); i++)
+			raw[i] = kind == 0 ? 0 : kind == 1 ? (uint8_t)(i % 4 + 1) :
+				 kind == 2 ? (uint8_t)text[i % (sizeof(text) - 1)] : (uint8_t)(i * 2654435761u >> 13);
+		rc |= ifl_chunk_encode(raw, sizeof(raw), 8192, 6, buf, sizeof(buf), &n, NULL) ||
+		      put("fuzz_chunk", 0x46, buf, n);
+		rc |= put("fuzz_chunk", 0x80 | 6, raw, 300);
+	}
+	/* A fill whose length is not a multiple of 4. */
+	ifl_chunk_put_hdr(buf, 0, 7, IFL_ENC_FILL, 0);
+	memcpy(buf + IFL_CHUNK_HDR, "abcd", 4);
+	rc |= put("fuzz_chunk", 0x40, buf, IFL_CHUNK_HDR + 4);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: mkseeds DIR\n");
+		return 2;
+	}
+	dir = argv[1];
+	if (mkdir(dir, 0777) && errno != EEXIST) {
+		perror(dir);
+		return 1;
+	}
+	if (frames() || messages() || chunks()) {
+		fprintf(stderr, "mkseeds: cannot write the corpus under %s\n", dir);
+		return 1;
+	}
+	printf("mkseeds: %u seeds under %s\n", nseed, dir);
+	return 0;
+}
