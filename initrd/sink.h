@@ -1,0 +1,58 @@
+/* sink.h - where bytes end up: one backend per kind of target (file, block). */
+#ifndef IFL_SINK_H
+#define IFL_SINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "inventory.h"
+
+struct ifl_sink;
+
+/*
+ * What differs between kinds of target. All return 0 or a negative errno;
+ * offsets are bytes from the start of the target. write and read move the
+ * whole buffer; zero makes the range read back as zeros; drop_cache makes
+ * the next read come from the medium where the kernel allows it.
+ */
+struct ifl_sink_ops {
+	const char *name;
+	int (*write)(struct ifl_sink *s, const uint8_t *buf, size_t len, uint64_t off);
+	int (*read)(struct ifl_sink *s, uint8_t *buf, size_t len, uint64_t off);
+	int (*zero)(struct ifl_sink *s, uint64_t off, uint64_t len);
+	void (*drop_cache)(struct ifl_sink *s, uint64_t off, uint64_t len);
+};
+
+struct ifl_sink {
+	const struct ifl_sink_ops *ops;
+	const struct ifl_agent_target *t;
+	int fd;
+	int writable;
+};
+
+extern const struct ifl_sink_ops ifl_sink_file_ops;
+extern const struct ifl_sink_ops ifl_sink_block_ops;
+
+/*
+ * Open the target at its inventory path (never a path from the wire); for
+ * writing, block devices are opened exclusively so a mounted disk is
+ * refused. On failure a sentence for the user lands in msg[cap]. Returns 0,
+ * -ENOTSUP for a kind without a backend, or the errno of open.
+ */
+int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writable, char *msg,
+		  size_t cap);
+
+/* fsync the target. Returns 0 or a negative errno. */
+int ifl_sink_sync(struct ifl_sink *s);
+
+/* Close the target; a failing close is an error. Returns 0 or a negative errno. */
+int ifl_sink_close(struct ifl_sink *s);
+
+/* Write zeros over the range with pwrite: the fallback for every backend. */
+int ifl_sink_write_zeros(struct ifl_sink *s, uint64_t off, uint64_t len);
+
+/* pwrite / pread the whole buffer: the plain backends' write and read. */
+int ifl_sink_pwrite(struct ifl_sink *s, const uint8_t *buf, size_t len, uint64_t off);
+int ifl_sink_pread(struct ifl_sink *s, uint8_t *buf, size_t len, uint64_t off);
+
+#endif
