@@ -1,0 +1,170 @@
+/* cmd_flash.c - `initflash flash`: write one or more images to targets in one session. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "flash.h"
+#include "target.h"
+#include "units.h"
+
+static const char usage[] =
+	"flash [--no-verify] [--level N] [--chunk SIZE] TARGET[@OFFSET] IMAGE [TARGET[@OFFSET] IMAGE ...]\n"
+	"  Write raw or gzip IMAGEs (told apart by their first bytes) to targets, one after\n"
+	"  another; each is read back and compared by SHA-256 unless --no-verify.\n"
+	"  --level N    zlib level 0-9 for the link (default 1; 0 sends chunks raw)\n"
+	"  --chunk SIZE bytes per chunk (default 1M, at most what the agent accepts)";
+
+enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK };
+
+static int parse_level(struct ifl_ctx *c, const char *arg, int *level)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg == '\0' || *end != '\0' || v < 0 || v > 9)
+		return ifl_ctx_usage(c, "flash", "--level takes a number from 0 to 9");
+	*level = (int)v;
+	return 0;
+}
+
+static int parse_chunk(struct ifl_ctx *c, const char *arg, uint32_t *chunk)
+{
+	uint64_t v;
+
+	if (ifl_parse_size(arg, &v) || v == 0 || v > IFL_MAX_CHUNK)
+		return ifl_ctx_usage(c, "flash", "--chunk takes a size from 1 to 4M");
+	*chunk = (uint32_t)v;
+	return 0;
+}
+
+static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash_opts *o)
+{
+	static const struct option longopts[] = {
+		{"no-verify", no_argument, NULL, OPT_NO_VERIFY},
+		{"level", required_argument, NULL, OPT_LEVEL},
+		{"chunk", required_argument, NULL, OPT_CHUNK},
+		IFL_COMMON_LONGOPTS,
+		{NULL, 0, NULL, 0},
+	};
+	int opt, rc = 0;
+
+	o->verify = 1;
+	o->level = 1;
+	o->chunk = 1u << 20;
+	optind = 0;
+	while (rc == 0 && (opt = getopt_long(argc, argv, IFL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+		if (opt == OPT_NO_VERIFY)
+			o->verify = 0;
+		else if (opt == OPT_LEVEL)
+			rc = parse_level(c, optarg, &o->level);
+		else if (opt == OPT_CHUNK)
+			rc = parse_chunk(c, optarg, &o->chunk);
+		else
+			rc = ifl_ctx_option(c, opt, argv);
+	}
+	if (rc == IFL_OPT_HELP)
+		ifl_cmd_help(usage);
+	return rc;
+}
+
+/* Parse the TARGET IMAGE pairs and open (and so check) every image before connecting. */
+static int open_jobs(struct ifl_ctx *c, int n, char **args, struct ifl_flash_job *jobs)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = ifl_tspec_parse(args[2 * i], 0, &jobs[i].spec, &c->diag);
+
+		if (rc)
+			return rc;
+		jobs[i].image = args[2 * i + 1];
+		rc = ifl_source_open(jobs[i].image, &jobs[i].src, &c->diag);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Every pair against the inventory, before the first BEGIN. */
+static int precheck(struct ifl_ctx *c, const struct ifl_inventory *inv, int n,
+		    const struct ifl_flash_job *jobs)
+{
+	for (int i = 0; i < n; i++) {
+		const struct ifl_target_info *ti;
+		int rc = ifl_target_lookup(inv, jobs[i].spec.name, &ti, &c->diag);
+
+		if (rc == 0)
+			rc = ifl_target_check_image(ti, &jobs[i].spec, jobs[i].src->size, 1, &c->diag);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The largest chunk any of the jobs will use: the size of the pipeline's buffers. */
+static uint32_t chunk_cap(const struct ifl_inventory *inv, int n, const struct ifl_flash_job *jobs,
+			  uint32_t want)
+{
+	uint32_t cap = 1;
+
+	for (int i = 0; i < n; i++) {
+		uint32_t c = ifl_flash_chunk(want, inv, ifl_target_find(inv, jobs[i].spec.name));
+		cap = c > cap ? c : cap;
+	}
+	return cap;
+}
+
+static unsigned online_cores(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 64 ? 64 : (unsigned)n;
+}
+
+/* Connected: check, then flash the images one after another. */
+static int run(struct ifl_ctx *c, struct ifl_session *s, int n, struct ifl_flash_job *jobs,
+	       struct ifl_flash_opts *o)
+{
+	struct ifl_pipeline p;
+	int rc = precheck(c, &s->inv, n, jobs);
+
+	if (rc)
+		return rc;
+	rc = ifl_pipeline_init(&p, chunk_cap(&s->inv, n, jobs, o->chunk), online_cores());
+	if (rc)
+		return ifl_diag_set(&c->diag, rc, IFL_EXIT_LOCAL, NULL,
+				    "cannot allocate the chunk buffers; try a smaller --chunk");
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = ifl_flash_image(c, s, &p, &jobs[i], o);
+	ifl_pipeline_destroy(&p);
+	return rc;
+}
+
+int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
+{
+	struct ifl_flash_opts o;
+	struct ifl_flash_job *jobs = NULL;
+	struct ifl_session s;
+	int n, rc = parse_opts(c, argc, argv, &o);
+
+	if (rc)
+		return rc == IFL_OPT_HELP ? IFL_EXIT_OK : c->diag.exit;
+	ifl_ctx_ready(c);
+	n = (argc - optind) / 2;
+	if (argc - optind < 2 || (argc - optind) % 2)
+		return ifl_ctx_usage(c, "flash", "give TARGET[@OFFSET] IMAGE pairs"), c->diag.exit;
+	jobs = calloc((size_t)n, sizeof(*jobs));
+	if (!jobs)
+		return ifl_diag_set(&c->diag, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory"), c->diag.exit;
+	rc = open_jobs(c, n, argv + optind, jobs);
+	if (rc == 0)
+		rc = ifl_ctx_connect(c, &s);
+	if (rc == 0) {
+		rc = run(c, &s, n, jobs, &o);
+		ifl_session_close(&s, 1);
+	}
+	for (int i = 0; i < n; i++)
+		ifl_source_close(jobs[i].src);
+	free(jobs);
+	return c->diag.exit;
+}

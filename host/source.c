@@ -1,0 +1,123 @@
+/* source.c - open an image, recognise its format by magic bytes, read it in full pieces. */
+#include "source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fdio.h"
+#include "hash.h"
+
+/* The backend whose magic the first bytes carry; raw when none matches. */
+static const struct ifl_source_ops *sniff(int fd)
+{
+	uint8_t m[2];
+	ssize_t n = pread(fd, m, sizeof(m), 0);
+
+	if (n == 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return &ifl_source_gzip_ops;
+	return &ifl_source_raw_ops;
+}
+
+static int open_file(const char *path, struct ifl_diag *d)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return ifl_diag_set(d, -errno, IFL_EXIT_LOCAL, path, "cannot open the image: %s",
+				    strerror(errno));
+	if (fstat(fd, &st) == 0 && (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+		return fd;
+	close(fd);
+	return ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, path,
+			    "not a regular file or block device; save the image to a file first");
+}
+
+int ifl_source_open(const char *path, struct ifl_source **out, struct ifl_diag *d)
+{
+	struct ifl_source *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, path, "out of memory");
+	s->path = path;
+	s->fd = open_file(path, d);
+	if (s->fd < 0) {
+		free(s);
+		return -EINVAL;
+	}
+	s->ops = sniff(s->fd);
+	rc = s->ops->open(s);
+	if (rc == 0 && s->size == 0)
+		rc = ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, path, "the image is empty; nothing to flash");
+	if (rc) {
+		ifl_source_fail(s, d, rc);
+		ifl_source_close(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+int ifl_source_fill(struct ifl_source *s, uint8_t *buf, size_t len)
+{
+	while (len > 0) {
+		long n = s->ops->read(s, buf, len);
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0) {
+			snprintf(s->why, sizeof(s->why), "the image ended early; did it change while "
+				 "being read?");
+			return -ENODATA;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int ifl_source_sha256(struct ifl_source *s, uint8_t out[32])
+{
+	static const size_t bufsz = 1u << 20;
+	struct ifl_sha256 h;
+	uint8_t *buf = malloc(bufsz);
+	long n = s->ops->rewind(s);
+
+	if (!buf)
+		return -ENOMEM;
+	ifl_sha256_init(&h);
+	while (n == 0 && (n = s->ops->read(s, buf, bufsz)) > 0) {
+		ifl_sha256_update(&h, buf, (size_t)n);
+		n = 0;
+	}
+	ifl_sha256_final(&h, out);
+	free(buf);
+	if (n == 0)
+		n = s->ops->rewind(s);
+	return (int)n;
+}
+
+int ifl_source_fail(struct ifl_source *s, struct ifl_diag *d, int err)
+{
+	if (s->why[0])
+		return ifl_diag_set(d, err, IFL_EXIT_LOCAL, s->path, "%s", s->why);
+	return ifl_diag_set(d, err, IFL_EXIT_LOCAL, s->path, "cannot read the image: %s",
+			    strerror(-err));
+}
+
+void ifl_source_close(struct ifl_source *s)
+{
+	if (!s)
+		return;
+	if (s->ops && s->ops->close)
+		s->ops->close(s);
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+}
