@@ -46,6 +46,26 @@ int ifl_chunk_parse(const uint8_t *p, size_t len, uint32_t max_raw, struct ifl_c
 	return -EPROTO;
 }
 
+static int expand_zlib_ctx(struct ifl_zctx *z, const struct ifl_chunk *c, uint8_t *out)
+{
+	z_stream *zs = &z->inf;
+	int rc;
+
+	if (inflateReset(zs) != Z_OK)
+		return -EINVAL;
+	zs->next_in = (Bytef *)c->data;
+	zs->avail_in = c->data_len;
+	zs->next_out = out;
+	zs->avail_out = c->raw_len;
+	rc = inflate(zs, Z_FINISH);
+	if (rc == Z_MEM_ERROR)
+		return -ENOMEM;
+	/* The stream must end exactly at raw_len and at the payload's end. */
+	if (rc != Z_STREAM_END || zs->avail_out != 0 || zs->avail_in != 0)
+		return -EINVAL;
+	return 0;
+}
+
 static int expand_zlib(const struct ifl_chunk *c, uint8_t *out)
 {
 	uLongf dlen = c->raw_len;
@@ -71,6 +91,11 @@ static void expand_fill(const struct ifl_chunk *c, uint8_t *out)
 
 int ifl_chunk_expand(const struct ifl_chunk *c, uint8_t *out, size_t cap)
 {
+	return ifl_chunk_expand_z(NULL, c, out, cap);
+}
+
+int ifl_chunk_expand_z(struct ifl_zctx *z, const struct ifl_chunk *c, uint8_t *out, size_t cap)
+{
 	int rc = 0;
 
 	if (cap < c->raw_len)
@@ -80,7 +105,7 @@ int ifl_chunk_expand(const struct ifl_chunk *c, uint8_t *out, size_t cap)
 		memcpy(out, c->data, c->raw_len);
 		break;
 	case IFL_ENC_ZLIB:
-		rc = expand_zlib(c, out);
+		rc = z && z->inf_ok ? expand_zlib_ctx(z, c, out) : expand_zlib(c, out);
 		break;
 	case IFL_ENC_ZERO:
 		memset(out, 0, c->raw_len);
@@ -107,18 +132,91 @@ static int is_fill(const uint8_t *raw, uint32_t len)
 	return len >= 8 && len % 4 == 0 && memcmp(raw, raw + 4, len - 4) == 0;
 }
 
-int ifl_chunk_encode(const uint8_t *raw, uint32_t raw_len, uint64_t offset, int level,
-		     uint8_t *out, size_t cap, size_t *len, uint8_t *enc)
+int ifl_looks_random(const uint8_t *buf, size_t len)
 {
-	uint32_t crc;
+	enum { WIN = 4096 };
+	size_t starts[3] = {0, len / 2, len - WIN};
+
+	if (len < 3 * WIN)
+		return 0;
+	for (int w = 0; w < 3; w++) {
+		uint32_t hist[256] = {0};
+		uint64_t chi = 0;
+
+		for (size_t i = 0; i < WIN; i++)
+			hist[buf[starts[w] + i]]++;
+		/* Expected 16 per value; chi-square of uniform bytes is about 255 +- 23. */
+		for (int v = 0; v < 256; v++)
+			chi += (uint64_t)((int)hist[v] - 16) * (uint64_t)((int)hist[v] - 16);
+		if (chi / 16 > 400)
+			return 0;
+	}
+	return 1;
+}
+
+int ifl_zctx_init(struct ifl_zctx *z, int level)
+{
+	memset(z, 0, sizeof(*z));
+	if (level < 0 || level > 9)
+		return -EINVAL;
+	z->level = level;
+	if (inflateInit(&z->inf) != Z_OK)
+		return -ENOMEM;
+	z->inf_ok = 1;
+	if (level && deflateInit(&z->def, level) != Z_OK) {
+		ifl_zctx_free(z);
+		return -ENOMEM;
+	}
+	z->def_ok = level != 0;
+	return 0;
+}
+
+void ifl_zctx_free(struct ifl_zctx *z)
+{
+	if (z->def_ok)
+		deflateEnd(&z->def);
+	if (z->inf_ok)
+		inflateEnd(&z->inf);
+	z->def_ok = z->inf_ok = 0;
+}
+
+/* Deflate raw into out[cap]; returns the length, or 0 when it did not shrink. */
+static size_t deflate_into(struct ifl_zctx *z, int level, const uint8_t *raw, uint32_t raw_len,
+			   uint8_t *out, size_t cap, int *err)
+{
+	uLongf zlen = cap;
+	int rc;
+
+	if (z && z->def_ok) {
+		z_stream *zs = &z->def;
+
+		if (deflateReset(zs) != Z_OK)
+			return 0;
+		zs->next_in = (Bytef *)raw;
+		zs->avail_in = raw_len;
+		zs->next_out = out;
+		zs->avail_out = (uInt)cap;
+		rc = deflate(zs, Z_FINISH);
+		return rc == Z_STREAM_END ? cap - zs->avail_out : 0;
+	}
+	rc = compress2(out, &zlen, raw, raw_len, level);
+	if (rc == Z_MEM_ERROR)
+		*err = -ENOMEM;
+	/* Z_BUF_ERROR: it did not fit below raw_len. */
+	return rc == Z_OK ? zlen : 0;
+}
+
+static int encode(struct ifl_zctx *z, int level, const uint8_t *raw, uint32_t raw_len,
+		  uint64_t offset, uint8_t *out, size_t cap, size_t *len, uint8_t *enc)
+{
 	uint8_t e = IFL_ENC_RAW;
 	size_t dlen = raw_len;
+	int err = 0;
 
 	if (raw_len == 0 || level < 0 || level > 9)
 		return -EINVAL;
 	if (cap < IFL_CHUNK_HDR + (size_t)raw_len)
 		return -ENOBUFS;
-	crc = (uint32_t)crc32(0L, raw, raw_len);
 	if (ifl_is_zero(raw, raw_len)) {
 		e = IFL_ENC_ZERO;
 		dlen = 0;
@@ -127,22 +225,35 @@ int ifl_chunk_encode(const uint8_t *raw, uint32_t raw_len, uint64_t offset, int 
 		dlen = 4;
 		memcpy(out + IFL_CHUNK_HDR, raw, 4);
 	} else {
-		uLongf zlen = raw_len;
-		int rc = level ? compress2(out + IFL_CHUNK_HDR, &zlen, raw, raw_len, level) : Z_BUF_ERROR;
-
-		if (rc == Z_MEM_ERROR)
-			return -ENOMEM;
-		/* Z_BUF_ERROR: did not shrink below raw_len, so send it raw. */
-		if (rc == Z_OK && zlen < raw_len) {
+		/* Only a result shorter than raw_len is worth sending as zlib. */
+		size_t zlen = level && !ifl_looks_random(raw, raw_len)
+				      ? deflate_into(z, level, raw, raw_len, out + IFL_CHUNK_HDR,
+						     raw_len - 1, &err)
+				      : 0;
+		if (err)
+			return err;
+		if (zlen) {
 			e = IFL_ENC_ZLIB;
 			dlen = zlen;
 		} else {
 			memcpy(out + IFL_CHUNK_HDR, raw, raw_len);
 		}
 	}
-	ifl_chunk_put_hdr(out, offset, raw_len, e, crc);
+	ifl_chunk_put_hdr(out, offset, raw_len, e, (uint32_t)crc32(0L, raw, raw_len));
 	*len = IFL_CHUNK_HDR + dlen;
 	if (enc)
 		*enc = e;
 	return 0;
+}
+
+int ifl_chunk_encode(const uint8_t *raw, uint32_t raw_len, uint64_t offset, int level,
+		     uint8_t *out, size_t cap, size_t *len, uint8_t *enc)
+{
+	return encode(NULL, level, raw, raw_len, offset, out, cap, len, enc);
+}
+
+int ifl_chunk_encode_z(struct ifl_zctx *z, const uint8_t *raw, uint32_t raw_len,
+		       uint64_t offset, uint8_t *out, size_t cap, size_t *len, uint8_t *enc)
+{
+	return encode(z, z->level, raw, raw_len, offset, out, cap, len, enc);
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <zlib.h>
 
 #define IFL_CHUNK_HDR 20
 
@@ -43,6 +44,37 @@ int ifl_chunk_expand(const struct ifl_chunk *c, uint8_t *out, size_t cap);
  */
 int ifl_chunk_encode(const uint8_t *raw, uint32_t raw_len, uint64_t offset, int level,
 		     uint8_t *out, size_t cap, size_t *len, uint8_t *enc);
+
+/*
+ * Reusable zlib state, so that a transfer loop allocates nothing per chunk:
+ * one per thread. The caller owns the struct; zlib allocates its windows
+ * once, in ifl_zctx_init.
+ */
+struct ifl_zctx {
+	z_stream def, inf;
+	int level;
+	int def_ok, inf_ok;
+};
+
+/* Set up deflate at level (0..9; 0 = never compress) and inflate. Returns 0, -EINVAL or -ENOMEM. */
+int ifl_zctx_init(struct ifl_zctx *z, int level);
+
+/* Release what ifl_zctx_init allocated. Safe on a zeroed or half-set-up struct. */
+void ifl_zctx_free(struct ifl_zctx *z);
+
+/* ifl_chunk_encode with reusable state: the level is the context's. */
+int ifl_chunk_encode_z(struct ifl_zctx *z, const uint8_t *raw, uint32_t raw_len,
+		       uint64_t offset, uint8_t *out, size_t cap, size_t *len, uint8_t *enc);
+
+/* ifl_chunk_expand with reusable state. */
+int ifl_chunk_expand_z(struct ifl_zctx *z, const struct ifl_chunk *c, uint8_t *out, size_t cap);
+
+/*
+ * 1 when samples of buf look like uniformly random bytes (already compressed
+ * or encrypted data), which deflate cannot shrink: a chi-square test of the
+ * byte histogram of up to three 4 KiB windows.
+ */
+int ifl_looks_random(const uint8_t *buf, size_t len);
 
 /* Write a chunk header (for callers that place the data themselves). */
 void ifl_chunk_put_hdr(uint8_t *out, uint64_t offset, uint32_t raw_len, uint8_t encoding,

@@ -55,24 +55,27 @@ void *ifl_chunker_encode(void *arg)
 {
 	struct ifl_pipeline *p = arg;
 	struct ifl_ring *r = &p->ring;
+	struct ifl_zctx z;
 	uint64_t i;
+	/* zlib state is set up once per worker, not once per chunk. */
+	int rc = ifl_zctx_init(&z, p->level);
 
-	while (ifl_ring_take(r, &i) == 1) {
+	while (!rc && ifl_ring_take(r, &i) == 1) {
 		struct ifl_slot *s = &r->slot[i % r->nslots];
 		/* Chunk offsets count from the start of the range BEGIN opened. */
-		int rc = ifl_chunk_encode(s->raw, s->raw_len, i * r->chunk, p->level,
-					  s->frame + IFL_FRAME_HDR, IFL_CHUNK_HDR + (size_t)r->cap,
-					  &s->payload, NULL);
-
-		if (rc) {
-			pthread_mutex_lock(&r->lock);
-			if (!p->enc_err)
-				p->enc_err = rc;
-			pthread_mutex_unlock(&r->lock);
-			ifl_ring_abort(r);
-			break;
-		}
-		ifl_ring_encoded(r, i);
+		rc = ifl_chunk_encode_z(&z, s->raw, s->raw_len, i * r->chunk,
+					s->frame + IFL_FRAME_HDR, IFL_CHUNK_HDR + (size_t)r->cap,
+					&s->payload, NULL);
+		if (!rc)
+			ifl_ring_encoded(r, i);
+	}
+	ifl_zctx_free(&z);
+	if (rc) {
+		pthread_mutex_lock(&r->lock);
+		if (!p->enc_err)
+			p->enc_err = rc;
+		pthread_mutex_unlock(&r->lock);
+		ifl_ring_abort(r);
 	}
 	return NULL;
 }

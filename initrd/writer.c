@@ -56,7 +56,8 @@ static void chunk_error(struct ifl_writer *w, const struct ifl_buf *b, int rc)
 }
 
 /* Check, expand and write one chunk; nothing is written unless it checks out. */
-static int write_chunk(struct ifl_writer *w, const struct ifl_chunk *c, uint8_t *scratch)
+static int write_chunk(struct ifl_writer *w, const struct ifl_chunk *c, uint8_t *scratch,
+		       struct ifl_zctx *z)
 {
 	struct ifl_sink *s = w->sink;
 	uint64_t at = w->base + c->offset;
@@ -68,7 +69,7 @@ static int write_chunk(struct ifl_writer *w, const struct ifl_chunk *c, uint8_t 
 			return -EBADMSG;
 		return s->ops->write(s, c->data, c->raw_len, at);
 	}
-	rc = ifl_chunk_expand(c, scratch, IFL_MAX_CHUNK);
+	rc = ifl_chunk_expand_z(z, c, scratch, IFL_MAX_CHUNK);
 	if (rc)
 		return rc;
 	if (c->encoding == IFL_ENC_ZERO)
@@ -98,7 +99,10 @@ static void *worker_main(void *arg)
 	struct ifl_writer *w = arg;
 	unsigned idx;
 	struct ifl_buf *b;
+	struct ifl_zctx z;
 
+	/* Inflate state lives as long as the worker; on failure expand falls back to one-shot. */
+	ifl_zctx_init(&z, 0);
 	pthread_mutex_lock(&w->lock);
 	idx = w->started++;
 	while ((b = next_job(w))) {
@@ -107,7 +111,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&w->lock);
 		/* After a failure the rest of the write is dropped, not written. */
 		if (!skip)
-			rc = write_chunk(w, &b->c, w->scratch[idx]);
+			rc = write_chunk(w, &b->c, w->scratch[idx], &z);
 		if (rc)
 			chunk_error(w, b, rc);
 		else if (!skip)
@@ -122,6 +126,7 @@ static void *worker_main(void *arg)
 		pthread_mutex_lock(&w->lock);
 	}
 	pthread_mutex_unlock(&w->lock);
+	ifl_zctx_free(&z);
 	return NULL;
 }
 
