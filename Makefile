@@ -32,7 +32,7 @@ DEB_PACKAGES = build-essential musl-tools pkg-config file zlib1g-dev libmbedtls-
 	util-linux coreutils gzip python3 bc gdisk e2fsprogs dosfstools mtools
 -include tools/vdut/vdut.mk
 
-.PHONY: all deps check unit e2e fuzz bench demo clean
+.PHONY: all deps check unit e2e vm fuzz bench demo clean
 all: $(BUILD)/initflash $(BUILD)/initflash-agent
 
 # Installs only what is missing, so it is quick on a ready machine.
@@ -71,11 +71,23 @@ $(BUILD)/initflash-agent: $(AGENT_OBJ)
 	@size=$$(stat -c %s $@); echo "initflash-agent: $$size bytes"; \
 	 test $$size -le 307200 || { echo "initflash-agent is over 300 KiB" >&2; exit 1; }
 
-# Unit suites link the host build of common/ and host/ (minus main).
+# Unit suites link the host build of common/ and host/ (minus main); the
+# test_agent_* suites link a glibc build of common/ and initrd/ instead (minus
+# main and the musl shims). The two sets define some of the same symbols
+# (ifl_write_all, ...), so a suite links one or the other, never both.
 UNIT_OBJ = $(filter-out $(BUILD)/host-obj/host/main.o,$(HOST_OBJ))
-$(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJ)
+AGENT_UNIT_SRC = $(filter-out initrd/main.c initrd/glibc_compat.c,$(AGENT_SRC))
+AGENT_UNIT_OBJ = $(patsubst %.c,$(BUILD)/host-obj/%.o,$(COMMON_SRC) $(AGENT_UNIT_SRC))
+AGENT_UNIT_LIBS = -lusbgx -lconfig -lmbedcrypto -lz -lpthread
+$(patsubst %.c,$(BUILD)/host-obj/%.o,$(AGENT_UNIT_SRC)): $(BUILD)/host-obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) -Ihost -Itests/unit $(CFLAGS) $(WARN) -o $@ $^ -lcriterion $(HOST_LIBS)
+	$(CC) $(CPPFLAGS_ALL) -Iinitrd $(CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+$(BUILD)/tests/test_agent_%: tests/unit/test_agent_%.c tests/unit/memlink.h $(AGENT_UNIT_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Iinitrd -Itests/unit $(CFLAGS) $(WARN) -o $@ $(filter %.c %.o,$^) -lcriterion $(AGENT_UNIT_LIBS)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/memlink.h $(UNIT_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ihost -Itests/unit $(CFLAGS) $(WARN) -o $@ $(filter %.c %.o,$^) -lcriterion $(HOST_LIBS)
 
 unit: $(TEST_SUITES)
 	@set -e; for t in $(TEST_SUITES); do echo "== $$t"; $$t --jobs 2; done
@@ -86,10 +98,14 @@ e2e: all
 # Each fuzz target runs for a bounded time under libFuzzer with ASan/UBSan.
 FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/check.h tests/unit/memlink.h $(COMMON_SRC)
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+# fuzz_agent_* drive the agent's code (common/ + initrd/), the others the host's.
+$(BUILD)/fuzz/fuzz_agent_%: tests/fuzz/fuzz_agent_%.c tests/fuzz/check.h tests/unit/memlink.h $(COMMON_SRC) $(AGENT_UNIT_SRC)
 	@mkdir -p $(@D)
-	clang $(CPPFLAGS_ALL) -Ihost -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ $< $(COMMON_SRC) $(filter-out host/main.c,$(HOST_SRC)) $(HOST_LIBS)
+	clang $(CPPFLAGS_ALL) -Iinitrd $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(AGENT_UNIT_SRC) $(AGENT_UNIT_LIBS)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/check.h tests/unit/memlink.h $(COMMON_SRC) $(HOST_SRC)
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS_ALL) -Ihost $(FUZZ_FLAGS) -o $@ $< $(COMMON_SRC) $(filter-out host/main.c,$(HOST_SRC)) $(HOST_LIBS)
 $(BUILD)/fuzz/mkseeds: tests/fuzz/mkseeds.c $(COMMON_SRC)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -o $@ $^ -lmbedcrypto -lz
@@ -98,11 +114,21 @@ fuzz: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
 	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -2; done
 
+# Virtual-DUT tests: real kernel drivers (dummy_hcd, FunctionFS, sdhci, nvme,
+# usb-storage, mtdram) in QEMU.
+vm: all vdut
+	tests/vm/run.sh $(BUILD)
+
 check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fuzz
 	$(MAKE) e2e
+	$(MAKE) vm
+
+demo: deps
+	$(MAKE) all vdut
+	tools/demo/demo.sh
 
 bench: deps all
 	tools/bench/bench.sh $(BUILD)
@@ -110,4 +136,4 @@ bench: deps all
 clean:
 	rm -rf $(BUILD)
 
--include $(HOST_OBJ:.o=.d) $(AGENT_OBJ:.o=.d)
+-include $(HOST_OBJ:.o=.d) $(AGENT_OBJ:.o=.d) $(AGENT_UNIT_OBJ:.o=.d)
