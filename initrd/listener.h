@@ -1,4 +1,4 @@
-/* listener.h - where hosts come from: one backend per file (TCP, later FunctionFS). */
+/* listener.h - where hosts come from: one backend per file (TCP, FunctionFS). */
 #ifndef IFL_LISTENER_H
 #define IFL_LISTENER_H
 
@@ -12,7 +12,9 @@ struct ifl_listener;
  * accept blocks until the next host arrives and hands back a transport for
  * its session (the caller closes it with t->ops->close), with a short
  * description of the peer in peer[cap]. It returns 0 or a negative errno;
- * a transient failure is retried by the caller. close frees the listener.
+ * a transient failure is retried by the caller, while -ESHUTDOWN means the
+ * listener was asked to stop (SIGTERM): the caller closes it and exits.
+ * close frees the listener.
  */
 struct ifl_listener_ops {
 	const char *name;
