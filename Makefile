@@ -85,6 +85,18 @@ $(patsubst %.c,$(BUILD)/host-obj/%.o,$(AGENT_UNIT_SRC)): $(BUILD)/host-obj/%.o: 
 $(BUILD)/tests/test_agent_%: tests/unit/test_agent_%.c tests/unit/memlink.h $(AGENT_UNIT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Iinitrd -Itests/unit $(CFLAGS) $(WARN) -o $@ $(filter %.c %.o,$^) -lcriterion $(AGENT_UNIT_LIBS)
+# test_pair_* hold both sides: the host objects, and the agent's as one object
+# that exports only its API (ld -r, then every other symbol made local), so the
+# names both define (ifl_write_all, ifl_read_some, common/) do not collide.
+AGENT_API = ifl_agent_new ifl_agent_free ifl_session_run ifl_inv_add
+$(BUILD)/tests/agent-api.o: $(AGENT_UNIT_OBJ)
+	@mkdir -p $(@D)
+	$(LD) -r -o $@.all $^
+	objcopy $(addprefix --keep-global-symbol=,$(AGENT_API)) $@.all $@
+	@rm -f $@.all
+$(BUILD)/tests/test_pair_%: tests/unit/test_pair_%.c tests/unit/memlink.h tests/unit/pipelink.h $(UNIT_OBJ) $(BUILD)/tests/agent-api.o
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) -Ihost -Itests/unit $(CFLAGS) $(WARN) -o $@ $(filter %.c %.o,$^) -lcriterion $(HOST_LIBS) $(AGENT_UNIT_LIBS)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/memlink.h $(UNIT_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) -Ihost -Itests/unit $(CFLAGS) $(WARN) -o $@ $(filter %.c %.o,$^) -lcriterion $(HOST_LIBS)
@@ -111,8 +123,11 @@ $(BUILD)/fuzz/mkseeds: tests/fuzz/mkseeds.c $(COMMON_SRC)
 	$(CC) $(CPPFLAGS_ALL) -o $@ $^ -lmbedcrypto -lz
 fuzz: $(FUZZ_BIN) $(BUILD)/fuzz/mkseeds
 	$(BUILD)/fuzz/mkseeds $(BUILD)/fuzz
-	@set -e; for f in $(FUZZ_BIN); do echo "== $$f"; mkdir -p $(BUILD)/fuzz/corpus-$$(basename $$f); \
-		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD)/fuzz/corpus-$$(basename $$f) 2>&1 | tail -2; done
+	@set -e; for f in $(FUZZ_BIN); do n=$$(basename $$f); echo "== $$f"; mkdir -p $(BUILD)/fuzz/corpus-$$n; \
+		if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=30 -print_final_stats=0 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus-$$n >$(BUILD)/fuzz/$$n.log 2>&1; then \
+			tail -40 $(BUILD)/fuzz/$$n.log; echo "fuzz: $$n failed; see $(BUILD)/fuzz/$$n.log" >&2; exit 1; fi; \
+		tail -2 $(BUILD)/fuzz/$$n.log; done
 
 # Virtual-DUT tests: real kernel drivers (dummy_hcd, FunctionFS, sdhci, nvme,
 # usb-storage, mtdram) in QEMU.

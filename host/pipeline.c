@@ -65,6 +65,8 @@ static void *sender_main(void *arg)
 	if (rc) {
 		p->send_err = rc;
 		ifl_ring_abort(r);
+		/* The agent may be alive and waiting for the rest: stop waiting for RESULT. */
+		ifl_session_abort(p->sess, rc);
 	}
 	return NULL;
 }

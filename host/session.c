@@ -69,15 +69,26 @@ static int recv_frame(struct ifl_session *s, struct ifl_frame_hdr *h)
 	return 0;
 }
 
+void ifl_session_abort(struct ifl_session *s, int err)
+{
+	__atomic_store_n(&s->abort_err, err, __ATOMIC_RELEASE);
+}
+
 int ifl_session_next(struct ifl_session *s, struct ifl_reply *r)
 {
 	struct ifl_frame_hdr h;
 	struct ifl_progress pg;
 
 	for (;;) {
-		int rc = recv_frame(s, &h);
+		/*
+		 * An agent that still waits for the rest of a write keeps sending
+		 * PROGRESS, so checking between frames ends the wait soon.
+		 */
+		int rc = __atomic_load_n(&s->abort_err, __ATOMIC_ACQUIRE);
 		const uint8_t *p = s->rx + IFL_FRAME_HDR;
 
+		if (rc == 0)
+			rc = recv_frame(s, &h);
 		if (rc)
 			return rc;
 		if (h.type == IFL_T_ERROR)

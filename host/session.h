@@ -32,6 +32,7 @@ struct ifl_session {
 	struct ifl_error agent_err; /* the ERROR behind the last -EREMOTEIO */
 	ifl_progress_fn *on_progress;
 	void *progress_arg;
+	int abort_err;              /* set by ifl_session_abort, read by the receiver */
 };
 
 /*
@@ -57,9 +58,19 @@ int ifl_session_send_empty(struct ifl_session *s, uint8_t type);
  * Read frames until one that is not PROGRESS (those go to on_progress).
  * Returns 0 with *r set; -EREMOTEIO when the agent sent ERROR (kept in
  * s->agent_err); -EPROTO for a frame an agent never sends, a sequence gap or
- * a malformed PROGRESS; or ifl_link_recv's errors.
+ * a malformed PROGRESS; the error given to ifl_session_abort; or
+ * ifl_link_recv's errors.
  */
 int ifl_session_next(struct ifl_session *s, struct ifl_reply *r);
+
+/*
+ * Make the receiving thread give up with err (a negative errno): from any
+ * thread, when the request it waits on can no longer complete (the sender
+ * failed half-way through a frame). ifl_session_next returns err at once or
+ * after the frame it is reading, and for good: the session is then only fit
+ * for ifl_session_close.
+ */
+void ifl_session_abort(struct ifl_session *s, int err);
 
 /* ifl_session_next, then require the reply type; anything else is -EPROTO. */
 int ifl_session_expect(struct ifl_session *s, uint8_t type, struct ifl_reply *r);

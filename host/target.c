@@ -65,14 +65,24 @@ static int check_writable(const struct ifl_target_info *ti, struct ifl_diag *d)
 			    "the target is read-only; pick a writable target (see initflash info)");
 }
 
+/* Writability (when writing) first, then the offset: -EROFS, -ERANGE or 0. */
+static int check_start(const struct ifl_target_info *ti, uint64_t off, int write,
+		       struct ifl_diag *d)
+{
+	int rc = write ? check_writable(ti, d) : 0;
+
+	return rc ? rc : check_offset(ti, off, d);
+}
+
 int ifl_target_check_image(const struct ifl_target_info *ti, const struct ifl_tspec *ts,
 			   uint64_t len, int write, struct ifl_diag *d)
 {
 	char si[48], sr[48], so[48], st[48];
 	uint64_t room;
+	int rc = check_start(ti, ts->offset, write, d);
 
-	if ((write && check_writable(ti, d)) || check_offset(ti, ts->offset, d))
-		return -ERANGE;
+	if (rc)
+		return rc;
 	room = ti->size - ts->offset;
 	if (len <= room)
 		return 0;
@@ -91,9 +101,10 @@ int ifl_target_check_range(const struct ifl_target_info *ti, struct ifl_tspec *t
 			   struct ifl_diag *d)
 {
 	char sl[48], so[48], st[48];
+	int rc = check_start(ti, ts->offset, write, d);
 
-	if ((write && check_writable(ti, d)) || check_offset(ti, ts->offset, d))
-		return -ERANGE;
+	if (rc)
+		return rc;
 	if (!ts->has_length)
 		ts->length = ti->size - ts->offset;
 	if (ts->length <= ti->size - ts->offset)

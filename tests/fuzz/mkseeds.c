@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <zlib.h>
 
 #include "chunk.h"
 #include "frame.h"
@@ -116,6 +117,134 @@ static int chunks(void)
 	return rc;
 }
 
+static int tspecs(void)
+{
+	static const char *const specs[] = {"mmcblk0", "disk@1M", "disk@1M+4M", "disk+0x1000",
+					    "nvme0n1@2GiB+512KiB", "a@0+1T", "disk@", "@1M+"};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++)
+		rc |= put("fuzz_tspec", (uint8_t)(i & 1), (const uint8_t *)specs[i], strlen(specs[i]));
+	return rc;
+}
+
+/* One gzip member of p[n] at out + *len. */
+static int gzip_member(const uint8_t *p, size_t n, uint8_t *out, size_t cap, size_t *len)
+{
+	z_stream z;
+	int rc;
+
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + 15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -1;
+	z.next_in = (uint8_t *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out + *len;
+	z.avail_out = (uInt)(cap - *len);
+	rc = deflate(&z, Z_FINISH) == Z_STREAM_END ? 0 : -1;
+	*len += z.total_out;
+	deflateEnd(&z);
+	return rc;
+}
+
+static int gzips(void)
+{
+	static const char text[] = "initflash writes images to eMMC, NAND and NOR. ";
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < 3000; i++)
+		tmp[i] = (uint8_t)text[i % (sizeof(text) - 1)] ^ (uint8_t)(i >> 7);
+	rc |= gzip_member(tmp, 3000, buf, sizeof(buf), &n) || put("fuzz_gzip_source", 0xff, buf, n);
+	rc |= gzip_member(tmp, 100, buf, sizeof(buf), &n) || put("fuzz_gzip_source", 0xff, buf, n);
+	rc |= put("fuzz_gzip_source", 0xff, buf, n - 5);
+	memcpy(buf + n, "garbage", 7);
+	rc |= put("fuzz_gzip_source", 0xff, buf, n + 7);
+	return rc;
+}
+
+/*
+ * fuzz_agent_session records (see its header): HELLO, then a verified
+ * write of every encoding, READ, HASH, ERASE, refusals, REBOOT and BYE.
+ */
+static size_t rec_range(uint8_t *p, uint8_t kind, uint8_t tgt, uint16_t off, uint16_t len,
+			uint8_t flags)
+{
+	p[0] = 0x81;
+	p[1] = kind;
+	p[2] = tgt;
+	p[3] = (uint8_t)off;
+	p[4] = (uint8_t)(off >> 8);
+	p[5] = (uint8_t)len;
+	p[6] = (uint8_t)(len >> 8);
+	p[7] = flags;
+	return 8;
+}
+
+static size_t rec_chunk(uint8_t *p, uint8_t enc, uint16_t off, uint16_t len)
+{
+	size_t n = 6;
+
+	p[0] = 0x80;
+	p[1] = enc;
+	p[2] = (uint8_t)off;
+	p[3] = (uint8_t)(off >> 8);
+	p[4] = (uint8_t)len;
+	p[5] = (uint8_t)(len >> 8);
+	if (enc != 2) {
+		for (size_t i = 0; i < len; i++)
+			p[n + i] = (uint8_t)(enc == 1 ? i % 7 : i * 31);
+		n += len;
+	}
+	return n;
+}
+
+static int agent_sessions(void)
+{
+	size_t n = 0;
+	int rc = 0;
+
+	buf[n++] = 0x83;
+	n += rec_range(buf + n, 0, 0, 100, 4000, 1);
+	n += rec_chunk(buf + n, 0, 0, 1000);
+	n += rec_chunk(buf + n, 1, 1000, 1000);
+	n += rec_chunk(buf + n, 2, 2000, 1000);
+	n += rec_chunk(buf + n, 3, 3000, 1000);
+	buf[n++] = 0x82;
+	buf[n++] = 128;
+	rc |= put("fuzz_agent_session", 0, buf, n);
+	n += rec_range(buf + n, 1, 0, 0, 20000, 0);
+	n += rec_range(buf + n, 3, 0, 7, 9000, 0);
+	n += rec_range(buf + n, 2, 0, 4096, 4096, 0);
+	rc |= put("fuzz_agent_session", 0x02, buf, n);
+	n = 1;
+	n += rec_range(buf + n, 0, 1, 0, 100, 0);
+	n += rec_range(buf + n, 0, 2, 0, 100, 0);
+	n += rec_range(buf + n, 0, 0, 65000, 1000, 0);
+	n += rec_range(buf + n, 0, 0, 0, 100, 0);
+	n += rec_chunk(buf + n, 0, 50, 100);
+	buf[n++] = 0x82;
+	buf[n++] = 129;
+	/* A CHUNK frame whose chunk CRC is wrong (the frame's own CRC is right). */
+	n += rec_range(buf + n, 0, 0, 0, 100, 0);
+	buf[n++] = IFL_T_CHUNK;
+	buf[n++] = IFL_CHUNK_HDR + 10;
+	buf[n++] = 0;
+	ifl_chunk_put_hdr(buf + n, 0, 10, IFL_ENC_RAW, 0x12345678);
+	memset(buf + n + IFL_CHUNK_HDR, 'x', 10);
+	n += IFL_CHUNK_HDR + 10;
+	buf[n++] = 0x82;
+	buf[n++] = 128;
+	buf[n++] = IFL_T_REBOOT;
+	buf[n++] = 0;
+	buf[n++] = 0;
+	buf[n++] = IFL_T_BYE;
+	buf[n++] = 0;
+	buf[n++] = 0;
+	rc |= put("fuzz_agent_session", 0x06, buf, n);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -127,7 +256,7 @@ int main(int argc, char **argv)
 		perror(dir);
 		return 1;
 	}
-	if (frames() || messages() || chunks()) {
+	if (frames() || messages() || chunks() || tspecs() || gzips() || agent_sessions()) {
 		fprintf(stderr, "mkseeds: cannot write the corpus under %s\n", dir);
 		return 1;
 	}
