@@ -24,7 +24,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 HOST_OBJ := $(patsubst %.c,$(BUILD)/host-obj/%.o,$(COMMON_SRC) $(HOST_SRC))
 AGENT_OBJ := $(patsubst %.c,$(BUILD)/agent-obj/%.o,$(COMMON_SRC) $(AGENT_SRC))
 HOST_LIBS = -lusb-1.0 -lmbedcrypto -lz -lpthread
-AGENT_LIBS = $(LIBDIR)/libusbgx.a $(LIBDIR)/libconfig.a $(LIBDIR)/libmbedcrypto.a $(LIBDIR)/libz.a -lpthread
+AGENT_LIBS = $(LIBDIR)/libusbgx.a $(LIBDIR)/libmbedcrypto.a $(LIBDIR)/libz.a -lpthread
 
 # Debian packages the build, tests, benchmark and virtual DUT need.
 DEB_PACKAGES = build-essential musl-tools pkg-config file zlib1g-dev libmbedtls-dev \
@@ -76,7 +76,7 @@ $(BUILD)/initflash-agent: $(AGENT_OBJ)
 # main and the musl shims). The two sets define some of the same symbols
 # (ifl_write_all, ...), so a suite links one or the other, never both.
 UNIT_OBJ = $(filter-out $(BUILD)/host-obj/host/main.o,$(HOST_OBJ))
-AGENT_UNIT_SRC = $(filter-out initrd/main.c initrd/glibc_compat.c,$(AGENT_SRC))
+AGENT_UNIT_SRC = $(filter-out initrd/main.c initrd/glibc_compat.c initrd/libconfig_stubs.c,$(AGENT_SRC))
 AGENT_UNIT_OBJ = $(patsubst %.c,$(BUILD)/host-obj/%.o,$(COMMON_SRC) $(AGENT_UNIT_SRC))
 AGENT_UNIT_LIBS = -lusbgx -lconfig -lmbedcrypto -lz -lpthread
 $(patsubst %.c,$(BUILD)/host-obj/%.o,$(AGENT_UNIT_SRC)): $(BUILD)/host-obj/%.o: %.c
