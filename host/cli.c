@@ -15,11 +15,12 @@
 #endif
 
 static const char help_text[] =
-	"usage: initflash [-c CONN] [--json] [-q] COMMAND [ARGS...]\n"
+	"usage: initflash [-c CONN | -s SERIAL | -p USBPATH] [--wait S] [--json] [-q] COMMAND [ARGS...]\n"
 	"\n"
 	"Stream partition images to an initflash-agent and manage its targets.\n"
 	"\n"
 	"Commands:\n"
+	"  devices                               list the agents attached over USB and their state\n"
 	"  info                                  list the agent's targets\n"
 	"  flash [--no-verify] [--level N] [--chunk SIZE] TARGET[@OFFSET] IMAGE [TARGET[@OFFSET] IMAGE ...]\n"
 	"                                        write raw or gzip images, each read back and\n"
@@ -30,7 +31,11 @@ static const char help_text[] =
 	"  reboot, poweroff                      restart or power off the device\n"
 	"\n"
 	"Options:\n"
-	"  -c, --connect CONN  tcp:HOST:PORT or 'exec:COMMAND LINE' (default: $INITFLASH_CONN)\n"
+	"  -c, --connect CONN  usb, usb:SERIAL, usb:USBPATH, tcp:HOST:PORT or 'exec:COMMAND LINE'\n"
+	"                      (default: $INITFLASH_CONN, else usb: the one agent attached)\n"
+	"  -s, --serial SERIAL the USB agent with this serial number\n"
+	"  -p, --path USBPATH  the USB agent at this port path (BUS-PORT.PORT..., e.g. 1-1.3)\n"
+	"      --wait S        wait up to S seconds for the USB agent to appear\n"
 	"      --json          JSON lines on stdout: info, progress, result and error events\n"
 	"  -q, --quiet         no progress output\n"
 	"  -h, --help          this text; `initflash COMMAND --help` for one command\n"
@@ -42,8 +47,9 @@ static const char help_text[] =
 	"  0  success\n"
 	"  1  local input/output error: image unreadable, corrupt or truncated gzip,\n"
 	"     cannot write OUTFILE\n"
-	"  2  usage error\n"
-	"  3  connection or protocol failure: cannot connect, the agent vanished, bad frame\n"
+	"  2  usage error; several USB agents attached and none picked with -s or -p\n"
+	"  3  connection or protocol failure: no agent found, cannot connect, the agent\n"
+	"     vanished, bad frame\n"
 	"  4  the device refused or failed: unknown target, image larger than the target,\n"
 	"     offset past the end, read-only target, I/O error on the device\n"
 	"  5  verify mismatch\n";
@@ -56,12 +62,13 @@ struct command {
 static const struct command commands[] = {
 	{"info", ifl_cmd_info},   {"flash", ifl_cmd_flash}, {"verify", ifl_cmd_verify},
 	{"read", ifl_cmd_read},   {"erase", ifl_cmd_erase}, {"reboot", ifl_cmd_power},
-	{"poweroff", ifl_cmd_power},
+	{"poweroff", ifl_cmd_power}, {"devices", ifl_cmd_devices},
 };
 
 void ifl_cmd_help(const char *usage)
 {
-	printf("usage: initflash [-c CONN] [--json] [-q] %s\n", usage);
+	printf("usage: initflash [-c CONN | -s SERIAL | -p USBPATH] [--wait S] [--json] [-q] %s\n",
+	       usage);
 }
 
 int ifl_cmd_common_opts(struct ifl_ctx *c, int argc, char **argv, const char *usage)
@@ -119,7 +126,7 @@ static int dispatch(struct ifl_ctx *c, int argc, char **argv)
 		return c->diag.exit;
 	ifl_ctx_ready(c);
 	if (optind >= argc) {
-		ifl_ctx_usage(c, NULL, "no command given (info, flash, verify, read, erase, reboot, poweroff)");
+		ifl_ctx_usage(c, NULL, "no command given (devices, info, flash, verify, read, erase, reboot, poweroff)");
 		return c->diag.exit;
 	}
 	cmd = find_command(argv[optind]);

@@ -15,6 +15,7 @@ int ifl_cmd_verify(struct ifl_ctx *c, int argc, char **argv);
 int ifl_cmd_read(struct ifl_ctx *c, int argc, char **argv);
 int ifl_cmd_erase(struct ifl_ctx *c, int argc, char **argv);
 int ifl_cmd_power(struct ifl_ctx *c, int argc, char **argv); /* reboot, poweroff */
+int ifl_cmd_devices(struct ifl_ctx *c, int argc, char **argv); /* the agents on USB */
 
 /*
  * Parse argv with only the common options. Returns 0, IFL_OPT_HELP after

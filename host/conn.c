@@ -14,11 +14,12 @@ struct backend {
 static const struct backend backends[] = {
 	{"tcp:", ifl_tcp_open},
 	{"exec:", ifl_exec_open},
+	{"usb", ifl_usb_open}, /* "usb" or "usb:ID"; it refuses anything else */
 };
 
 const char *ifl_conn_forms(void)
 {
-	return "tcp:HOST:PORT or 'exec:COMMAND LINE'";
+	return "usb[:SERIAL|:USBPATH], tcp:HOST:PORT or 'exec:COMMAND LINE'";
 }
 
 int ifl_conn_open(const char *spec, struct ifl_transport **out, struct ifl_diag *d)

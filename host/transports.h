@@ -29,4 +29,19 @@ int ifl_exec_open(const char *cmdline, struct ifl_transport **out, struct ifl_di
 /* "tcp:HOST:PORT" (HOST may be a [bracketed] IPv6 address). */
 int ifl_tcp_open(const char *hostport, struct ifl_transport **out, struct ifl_diag *d);
 
+/*
+ * "usb" or "usb:ID": the one initflash agent on the USB buses (ID, when
+ * given, is its serial number or its USB path such as 1-1.3). rest is the
+ * text after "usb". Several agents and no ID is a usage error (exit 2) that
+ * names them; none is exit 3.
+ */
+int ifl_usb_open(const char *rest, struct ifl_transport **out, struct ifl_diag *d);
+
+/*
+ * The same, the agent also matching serial (-s) and path (-p) where they
+ * are not NULL; waits up to wait_ms for a matching agent to appear.
+ */
+int ifl_usb_open_sel(const char *rest, const char *serial, const char *path, int wait_ms,
+		     struct ifl_transport **out, struct ifl_diag *d);
+
 #endif
