@@ -15,7 +15,7 @@ set -e
 "$IFL" -c "tcp:127.0.0.1:\$VDUT_PORT" verify mmcblk0 "$T/img"
 HOST
 
-"$VDUT" -q --hostfwd "$port" --mmc "$T/sd.img" --nvme "$T/nv.img" --timeout 300 \
+"$VDUT" -q --log "$BUILD/vm-logs/t_tcp_hostfwd.console" --hostfwd "$port" --mmc "$T/sd.img" --nvme "$T/nv.img" --timeout 300 \
 	--host-cmd "bash $T/host.sh" || fail "host commands over TCP failed"
 [ "$(sha "$T/sd.img" 16777216)" = "$(sha "$T/img")" ] || fail "mmcblk0 backing file differs"
 [ "$(sha "$T/nv.img" 16777216)" = "$(sha "$T/img")" ] || fail "nvme0n1 backing file differs"

@@ -25,7 +25,7 @@ sync
 echo "guest: done"
 GUEST
 
-"$VDUT" -q --script "$T/guest.sh" --add "$top/tests/vm/guest-lib.sh" \
+"$VDUT" -q --log "$BUILD/vm-logs/t_usb_targets.console" --script "$T/guest.sh" --add "$top/tests/vm/guest-lib.sh" \
 	--add "$T/a.img" --add "$T/b.gz" --add "$T/c.img" \
 	--mmc "$T/sd.img" --nvme "$T/nv.img" --usbdisk "$T/us.img" --timeout 300 ||
 	fail "guest script failed"

@@ -45,7 +45,8 @@ for t in mmcblk0:mmc nvme0n1:nvme; do
 	name=${t%%:*} file="$D/${t##*:}.img"
 	got=$(head -c "$size" "$file" | sha256sum | cut -d' ' -f1)
 	# The sender's summary line: "NAME: wrote ... in 3.21 s, ...".
-	secs=$(grep -a "^$name: wrote" "$D/console.log" | sed -E 's/.* in ([0-9.]+) s.*/\1/' | tail -n 1)
+	secs=$(tr '\r' '\n' <"$D/console.log" | grep -ao "$name: wrote.*" |
+		sed -E 's/.* in ([0-9.]+) s.*/\1/' | tail -n 1 || true)
 	ok=OK
 	[ "$got" = "$want" ] || { ok=MISMATCH; status=1; }
 	printf '%-9s %10s %7.2f %8.1f  %-64s %s\n' "$name" "$size" "${secs:-0}" \
