@@ -54,6 +54,6 @@ GUEST
 "$VDUT" -q --log "$BUILD/vm-logs/t_usb_faults.console" --script "$T/guest.sh" --add "$top/tests/vm/guest-lib.sh" \
 	--add "$T/big.img" --add "$T/next.img" --mmc "$T/sd.img" --mem 1536 --timeout 400 ||
 	fail "guest script failed"
+grep -a '^guest:' "$BUILD/vm-logs/t_usb_faults.console" || true
 [ "$(sha "$T/sd.img" 50331648)" = "$(sha "$T/big.img")" ] || fail "final image on the backing file differs"
 echo "ok: killed host and UDC rebind both handled"
-grep -a '^guest:' "$BUILD/vm-logs/t_usb_faults.console" || true
