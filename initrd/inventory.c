@@ -13,6 +13,7 @@
 
 #include "fmt.h"
 #include "frame.h"
+#include "mtd.h"
 #include "units.h"
 
 int ifl_inv_name_ok(const char *name)
@@ -71,7 +72,7 @@ static int probe_block(const char *path, struct ifl_target_info *t)
 	return 0;
 }
 
-/* Fill t from what path is: regular file or block device. */
+/* Fill t from what path is: regular file, block device or MTD character device. */
 static int probe_path(const char *path, struct ifl_target_info *t, char *err, size_t cap)
 {
 	struct stat st;
@@ -96,8 +97,14 @@ static int probe_path(const char *path, struct ifl_target_info *t, char *err, si
 		}
 		snprintf(sys, sizeof(sys), "/sys/dev/block/%u:%u", major(st.st_rdev), minor(st.st_rdev));
 		ifl_inv_describe(sys, t);
+	} else if (S_ISCHR(st.st_mode) && major(st.st_rdev) == IFL_MTD_MAJOR) {
+		rc = ifl_mtd_probe(path, minor(st.st_rdev), t);
+		if (rc) {
+			snprintf(err, cap, "%s: not a usable MTD device: %s", path, strerror(-rc));
+			return rc;
+		}
 	} else {
-		snprintf(err, cap, "%s: not a regular file or a block device", path);
+		snprintf(err, cap, "%s: not a regular file, a block device or an MTD device", path);
 		return -EINVAL;
 	}
 	if (probe_readonly(path))

@@ -25,10 +25,11 @@ int ifl_inv_name_ok(const char *name);
 
 /*
  * Add the target "NAME=PATH" (from --target): a regular file (kind FILE,
- * block size 1) or a block device (kind BLOCK, size and logical block size
- * from the kernel). A target that cannot be opened for writing is marked
+ * block size 1), a block device (kind BLOCK, size and logical block size
+ * from the kernel) or an MTD character device (kind MTD_NOR or MTD_NAND,
+ * from MEMGETINFO). A target that cannot be opened for writing is marked
  * read-only. On failure a sentence for the user lands in err[cap]. Returns
- * 0, -EINVAL (bad spec or name, or not a file or block device), -EEXIST
+ * 0, -EINVAL (bad spec or name, or not a file, block or MTD device), -EEXIST
  * (name taken), -ENOSPC (64 targets already), or the errno of stat/open.
  */
 int ifl_inv_add(struct ifl_targets *inv, const char *spec, char *err, size_t cap);
@@ -37,10 +38,20 @@ int ifl_inv_add(struct ifl_targets *inv, const char *spec, char *err, size_t cap
  * Add the whole disks listed under sysroot/class/block (mmcblkN, mmcblkNbootM,
  * nvmeNnM, sdX, vdX; partitions and empty drives skipped) as devdir/NAME,
  * reading size, logical block size, ro, removable, model and serial from
- * sysfs. Names already present are skipped. Returns the number added, or a
+ * sysfs, then the MTD devices under sysroot/class/mtd (see
+ * ifl_inv_scan_mtd). Names already present are skipped. Returns the number added, or a
  * negative errno when the directory cannot be read.
  */
 int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdir);
+
+/*
+ * Read the sysfs file dir/rel into buf[cap], trimmed of surrounding blanks,
+ * with control bytes replaced. Returns 0, or -errno (buf is then "").
+ */
+int ifl_sysfs_attr(const char *dir, const char *rel, char *buf, size_t cap);
+
+/* A decimal sysfs attribute, or def when it is missing or not a number. */
+uint64_t ifl_sysfs_num(const char *dir, const char *rel, uint64_t def);
 
 /*
  * Fill model, serial and the removable flag of t from the sysfs directory

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "mtd.h"
 
 /* Past one or more digits at s, or NULL. */
 static const char *skip_digits(const char *s)
@@ -52,7 +53,7 @@ static int is_whole_disk(const char *n)
  * Read the sysfs file dir/rel into buf[cap], trimmed of surrounding blanks,
  * with control bytes replaced. Returns 0, or -errno (buf is then "").
  */
-static int read_attr(const char *dir, const char *rel, char *buf, size_t cap)
+int ifl_sysfs_attr(const char *dir, const char *rel, char *buf, size_t cap)
 {
 	char path[IFL_PATH_MAX + 64];
 	size_t b = 0, e;
@@ -84,12 +85,12 @@ static int read_attr(const char *dir, const char *rel, char *buf, size_t cap)
 }
 
 /* A decimal sysfs attribute, or def when it is missing or not a number. */
-static uint64_t read_num(const char *dir, const char *rel, uint64_t def)
+uint64_t ifl_sysfs_num(const char *dir, const char *rel, uint64_t def)
 {
 	char buf[32], *end;
 	unsigned long long v;
 
-	if (read_attr(dir, rel, buf, sizeof(buf)) || buf[0] == '\0')
+	if (ifl_sysfs_attr(dir, rel, buf, sizeof(buf)) || buf[0] == '\0')
 		return def;
 	v = strtoull(buf, &end, 10);
 	return *end ? def : (uint64_t)v;
@@ -97,13 +98,13 @@ static uint64_t read_num(const char *dir, const char *rel, uint64_t def)
 
 void ifl_inv_describe(const char *sysdir, struct ifl_target_info *t)
 {
-	if (read_attr(sysdir, "device/model", t->model, sizeof(t->model)) || !t->model[0])
-		read_attr(sysdir, "device/name", t->model, sizeof(t->model));
-	if (read_attr(sysdir, "device/serial", t->serial, sizeof(t->serial)) || !t->serial[0])
-		if (read_attr(sysdir, "device/wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
-			if (read_attr(sysdir, "wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
-				read_attr(sysdir, "serial", t->serial, sizeof(t->serial));
-	if (read_num(sysdir, "removable", 0))
+	if (ifl_sysfs_attr(sysdir, "device/model", t->model, sizeof(t->model)) || !t->model[0])
+		ifl_sysfs_attr(sysdir, "device/name", t->model, sizeof(t->model));
+	if (ifl_sysfs_attr(sysdir, "device/serial", t->serial, sizeof(t->serial)) || !t->serial[0])
+		if (ifl_sysfs_attr(sysdir, "device/wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
+			if (ifl_sysfs_attr(sysdir, "wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
+				ifl_sysfs_attr(sysdir, "serial", t->serial, sizeof(t->serial));
+	if (ifl_sysfs_num(sysdir, "removable", 0))
 		t->flags |= IFL_TF_REMOVABLE;
 }
 
@@ -111,8 +112,8 @@ void ifl_inv_describe(const char *sysdir, struct ifl_target_info *t)
 static int scan_one(const char *sysdir, const char *name, const char *devdir,
 		    struct ifl_agent_target *a)
 {
-	uint64_t sectors = read_num(sysdir, "size", 0);
-	uint64_t lbs = read_num(sysdir, "queue/logical_block_size", 512);
+	uint64_t sectors = ifl_sysfs_num(sysdir, "size", 0);
+	uint64_t lbs = ifl_sysfs_num(sysdir, "queue/logical_block_size", 512);
 
 	if (sectors == 0)
 		return -ENODEV;
@@ -125,7 +126,7 @@ static int scan_one(const char *sysdir, const char *name, const char *devdir,
 	/* sysfs counts 512-byte sectors whatever the device's block size. */
 	a->info.size = sectors * 512;
 	a->info.block_size = a->info.write_size = lbs ? (uint32_t)lbs : 512;
-	if (read_num(sysdir, "ro", 0))
+	if (ifl_sysfs_num(sysdir, "ro", 0))
 		a->info.flags |= IFL_TF_READONLY;
 	ifl_inv_describe(sysdir, &a->info);
 	return 0;
@@ -162,5 +163,5 @@ int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdi
 		free(list[i]);
 	}
 	free(list);
-	return added;
+	return added + ifl_inv_scan_mtd(inv, sysroot, devdir);
 }

@@ -54,7 +54,17 @@ static uint32_t open_write(struct ifl_session *s, const struct ifl_frame_hdr *h,
 	if (code)
 		return code;
 	rc = ifl_sink_open(&s->sink, t, 1, msg, cap);
-	return rc ? ifl_open_code(rc) : 0;
+	if (rc)
+		return ifl_open_code(rc);
+	/* Checks that need the medium (MTD alignment, good blocks) run before anything is written. */
+	if (s->sink.ops->prepare &&
+	    (rc = s->sink.ops->prepare(&s->sink, s->range.offset, s->range.length, msg, cap))) {
+		ifl_sink_close(&s->sink);
+		if (rc == -EINVAL || rc == -ENOSPC)
+			return IFL_E_RANGE;
+		return rc == -ENOMEM ? IFL_E_INTERNAL : IFL_E_IO;
+	}
+	return 0;
 }
 
 int ifl_on_begin(struct ifl_session *s, const struct ifl_frame_hdr *h, const uint8_t *p)
@@ -159,6 +169,14 @@ static int finish_write(struct ifl_session *s, uint32_t seq)
 	struct ifl_result r = {.written = s->a->writer.written, .length = s->range.length};
 	char msg[IFL_ERRMSG_MAX + 1], why[IFL_ERRMSG_MAX - 80];
 	int rc = ifl_sink_sync(&s->sink);
+
+	/* MTD leaves erase blocks that already hold the image alone: those bytes count as skipped. */
+	r.skipped = s->sink.skipped;
+	r.written -= r.skipped < r.written ? r.skipped : r.written;
+	if (s->sink.wblocks || s->sink.sblocks)
+		ifl_log("%s: %llu erase blocks written, %llu already held the image and were skipped",
+			s->range.target, (unsigned long long)s->sink.wblocks,
+			(unsigned long long)s->sink.sblocks);
 
 	if (rc) {
 		snprintf(msg, sizeof(msg), "%s: flushing the writes to the target failed: %s; the "

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,9 @@ int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writ
 		/* O_EXCL on a block device fails with EBUSY while it is mounted. */
 		if (writable)
 			flags |= O_EXCL;
+	} else if (t->info.kind == IFL_KIND_MTD_NOR || t->info.kind == IFL_KIND_MTD_NAND) {
+		/* A character device: no O_EXCL; the kernel does not track MTD users. */
+		s->ops = &ifl_sink_mtd_ops;
 	} else {
 		snprintf(msg, cap, "%s: this agent cannot handle targets of kind %u", t->info.name,
 			 t->info.kind);
@@ -48,6 +52,9 @@ int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writ
 int ifl_sink_sync(struct ifl_sink *s)
 {
 	while (fsync(s->fd) < 0) {
+		/* /dev/mtdN has no fsync: its writes reach the chip before pwrite returns. */
+		if (errno == EINVAL && s->ops == &ifl_sink_mtd_ops)
+			return 0;
 		if (errno != EINTR)
 			return -errno;
 	}
@@ -58,6 +65,9 @@ int ifl_sink_close(struct ifl_sink *s)
 {
 	int rc = 0;
 
+	free(s->map);
+	s->map = NULL;
+	s->nmap = 0;
 	if (s->fd < 0)
 		return 0;
 	/* Linux closes the fd even when close reports an error: never retry. */

@@ -1,4 +1,4 @@
-/* sink.h - where bytes end up: one backend per kind of target (file, block). */
+/* sink.h - where bytes end up: one backend per kind of target (file, block, MTD). */
 #ifndef IFL_SINK_H
 #define IFL_SINK_H
 
@@ -13,7 +13,10 @@ struct ifl_sink;
  * What differs between kinds of target. All return 0 or a negative errno;
  * offsets are bytes from the start of the target. write and read move the
  * whole buffer; zero makes the range read back as zeros; drop_cache makes
- * the next read come from the medium where the kernel allows it.
+ * the next read come from the medium where the kernel allows it. prepare
+ * (may be NULL) is called once at BEGIN for the range a write will cover,
+ * before anything is written; it refuses with -EINVAL or -ENOSPC (a
+ * sentence for the user in msg[cap]) when the range does not suit the medium.
  */
 struct ifl_sink_ops {
 	const char *name;
@@ -21,6 +24,7 @@ struct ifl_sink_ops {
 	int (*read)(struct ifl_sink *s, uint8_t *buf, size_t len, uint64_t off);
 	int (*zero)(struct ifl_sink *s, uint64_t off, uint64_t len);
 	void (*drop_cache)(struct ifl_sink *s, uint64_t off, uint64_t len);
+	int (*prepare)(struct ifl_sink *s, uint64_t off, uint64_t len, char *msg, size_t cap);
 };
 
 struct ifl_sink {
@@ -28,10 +32,17 @@ struct ifl_sink {
 	const struct ifl_agent_target *t;
 	int fd;
 	int writable;
+	/* MTD: logical erase block k of the write at map_off is physical block map[k]. */
+	uint32_t *map, nmap;
+	uint64_t map_off;
+	/* MTD: what the write did, added to by the workers with atomics. */
+	uint64_t skipped;          /* bytes already on the chip, not written */
+	uint64_t wblocks, sblocks; /* erase blocks written, skipped */
 };
 
 extern const struct ifl_sink_ops ifl_sink_file_ops;
 extern const struct ifl_sink_ops ifl_sink_block_ops;
+extern const struct ifl_sink_ops ifl_sink_mtd_ops;
 
 /*
  * Open the target at its inventory path (never a path from the wire); for
@@ -42,10 +53,13 @@ extern const struct ifl_sink_ops ifl_sink_block_ops;
 int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writable, char *msg,
 		  size_t cap);
 
-/* fsync the target. Returns 0 or a negative errno. */
+/* fsync the target (an MTD device has nothing to flush). Returns 0 or a negative errno. */
 int ifl_sink_sync(struct ifl_sink *s);
 
-/* Close the target; a failing close is an error. Returns 0 or a negative errno. */
+/*
+ * Close the target and free the MTD block map; a failing close is an error.
+ * Returns 0 or a negative errno.
+ */
 int ifl_sink_close(struct ifl_sink *s);
 
 /* Write zeros over the range with pwrite: the fallback for every backend. */

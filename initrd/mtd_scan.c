@@ -1,0 +1,128 @@
+/* mtd_scan.c - find MTD flash (/sys/class/mtd, --target NAME=/dev/mtdN) for the inventory. */
+#include "mtd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define MTD_WRITEABLE 0x400 /* mtd-abi.h: the device takes writes */
+
+/* model = `name`, with the bad-block count of a NAND (no wire field holds it yet). */
+static void describe(const char *sysdir, struct ifl_target_info *t)
+{
+	char name[IFL_STR_MAX + 1];
+	uint64_t nbad;
+
+	ifl_sysfs_attr(sysdir, "name", name, sizeof(name));
+	if (t->kind != IFL_KIND_MTD_NAND) {
+		snprintf(t->model, sizeof(t->model), "%s", name);
+		return;
+	}
+	nbad = ifl_sysfs_num(sysdir, "bad_blocks", 0);
+	snprintf(t->model, sizeof(t->model), "%.100s (%llu bad block%s)", name,
+		 (unsigned long long)nbad, nbad == 1 ? "" : "s");
+}
+
+int ifl_mtd_probe(const char *path, unsigned minor, struct ifl_target_info *t)
+{
+	struct ifl_mtd_info_user mi;
+	char sys[64];
+	int kind, fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, IFL_MEMGETINFO, &mi) < 0) {
+		int err = errno == ENOTTY ? -EINVAL : -errno;
+
+		close(fd);
+		return err;
+	}
+	close(fd);
+	kind = ifl_mtd_kind(mi.type, NULL);
+	if (kind < 0 || mi.erasesize == 0)
+		return -EINVAL;
+	t->kind = (uint8_t)kind;
+	t->size = mi.size;
+	t->erase_size = mi.erasesize;
+	t->write_size = t->block_size = mi.writesize ? mi.writesize : 1;
+	if (!(mi.flags & MTD_WRITEABLE))
+		t->flags |= IFL_TF_READONLY;
+	/* Minor 2N is mtdN, 2N+1 its read-only twin mtdNro. */
+	snprintf(sys, sizeof(sys), "/sys/class/mtd/mtd%u", minor / 2);
+	describe(sys, t);
+	return 0;
+}
+
+/* mtdN: digits to the end, so mtdNro is left out. */
+static int want_mtd(const struct dirent *d)
+{
+	const char *p = d->d_name;
+
+	if (strncmp(p, "mtd", 3) != 0 || !p[3] || strlen(p) > IFL_NAME_MAX)
+		return 0;
+	return strspn(p + 3, "0123456789") == strlen(p + 3);
+}
+
+/* Describe sysfs MTD directory sysdir as target name; 0 or -ENODEV to skip it. */
+static int scan_one(const char *sysdir, const char *name, const char *devdir,
+		    struct ifl_agent_target *a)
+{
+	char type[32], flags[32];
+	int kind;
+
+	ifl_sysfs_attr(sysdir, "type", type, sizeof(type));
+	kind = ifl_mtd_kind(0, type);
+	if (kind < 0 || ifl_sysfs_num(sysdir, "size", 0) == 0)
+		return -ENODEV;
+	memset(a, 0, sizeof(*a));
+	if (snprintf(a->path, sizeof(a->path), "%s/%s", devdir, name) >= (int)sizeof(a->path))
+		return -ENAMETOOLONG;
+	memcpy(a->info.name, name, strnlen(name, IFL_NAME_MAX));
+	a->info.kind = (uint8_t)kind;
+	a->info.size = ifl_sysfs_num(sysdir, "size", 0);
+	a->info.erase_size = (uint32_t)ifl_sysfs_num(sysdir, "erasesize", 0);
+	a->info.write_size = a->info.block_size = (uint32_t)ifl_sysfs_num(sysdir, "writesize", 1);
+	if (a->info.erase_size == 0)
+		return -ENODEV;
+	/* flags is hex ("0x800"); without MTD_WRITEABLE the chip is read-only. */
+	if (ifl_sysfs_attr(sysdir, "flags", flags, sizeof(flags)) == 0 && flags[0] &&
+	    !(strtoull(flags, NULL, 0) & MTD_WRITEABLE))
+		a->info.flags |= IFL_TF_READONLY;
+	describe(sysdir, &a->info);
+	return 0;
+}
+
+int ifl_inv_scan_mtd(struct ifl_targets *inv, const char *sysroot, const char *devdir)
+{
+	char dir[IFL_PATH_MAX], sysdir[IFL_PATH_MAX + 72];
+	struct dirent **list;
+	int n, added = 0;
+
+	snprintf(dir, sizeof(dir), "%s/class/mtd", sysroot);
+	n = scandir(dir, &list, want_mtd, alphasort);
+	if (n < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		const char *name = list[i]->d_name;
+
+		if (snprintf(sysdir, sizeof(sysdir), "%s/%s", dir, name) >= (int)sizeof(sysdir))
+			ifl_log("scan: %s/%s: path too long; skipped", dir, name);
+		else if (ifl_inv_find(inv, name))
+			ifl_vlog("scan: %s is already a target; skipped", name);
+		else if (inv->n >= IFL_MAX_TARGETS)
+			ifl_log("scan: more than %d targets; %s skipped", IFL_MAX_TARGETS, name);
+		else if (scan_one(sysdir, name, devdir, &inv->t[inv->n]) == 0) {
+			inv->n++;
+			added++;
+		}
+		free(list[i]);
+	}
+	free(list);
+	return added;
+}
