@@ -135,7 +135,7 @@ vm: all vdut
 	tests/vm/run.sh $(BUILD)
 
 check: deps
-	$(MAKE) all
+	$(MAKE) all initrd
 	$(MAKE) unit
 	$(MAKE) fuzz
 	$(MAKE) e2e
