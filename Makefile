@@ -29,7 +29,7 @@ AGENT_LIBS = $(LIBDIR)/libusbgx.a $(LIBDIR)/libmbedcrypto.a $(LIBDIR)/libz.a -lp
 # Debian packages the build, tests, benchmark and virtual DUT need.
 DEB_PACKAGES = build-essential musl-tools pkg-config file zlib1g-dev libmbedtls-dev \
 	libusb-1.0-0-dev libusbgx-dev libconfig-dev libcriterion-dev clang \
-	util-linux coreutils gzip python3 bc gdisk e2fsprogs dosfstools mtools
+	util-linux coreutils gzip python3 bc gdisk e2fsprogs dosfstools mtools android-sdk-libsparse-utils bmap-tools
 -include tools/vdut/vdut.mk
 
 .PHONY: all deps check unit e2e vm fuzz bench demo clean

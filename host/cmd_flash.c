@@ -10,13 +10,21 @@
 #include "units.h"
 
 static const char usage[] =
-	"flash [--no-verify] [--level N] [--chunk SIZE] TARGET[@OFFSET] IMAGE [TARGET[@OFFSET] IMAGE ...]\n"
-	"  Write raw or gzip IMAGEs (told apart by their first bytes) to targets, one after\n"
-	"  another; each is read back and compared by SHA-256 unless --no-verify.\n"
+	"flash [--no-verify] [--level N] [--chunk SIZE] [--bmap FILE | --no-bmap]\n"
+	"      TARGET[@OFFSET] IMAGE [TARGET[@OFFSET] IMAGE ...]\n"
+	"  Write raw, gzip or Android sparse IMAGEs (told apart by their first bytes) to\n"
+	"  targets, one after another; each is read back and compared by SHA-256 unless\n"
+	"  --no-verify (sparse and bmap images: each written extent).\n"
+	"  --bmap FILE  send only the blocks FILE (bmaptool create) maps, checked first;\n"
+	"               one IMAGE only. By default IMAGE.bmap beside IMAGE is used.\n"
+	"  --no-bmap    ignore IMAGE.bmap files and send whole images\n"
 	"  --level N    zlib level 0-9 for the link (default 1; 0 sends chunks raw)\n"
 	"  --chunk SIZE bytes per chunk (default 1M, at most what the agent accepts)";
 
-enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK };
+enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK, OPT_BMAP, OPT_NO_BMAP };
+
+/* --bmap FILE, or "" for --no-bmap; NULL: look for IMAGE.bmap. */
+static const char *bmap_opt;
 
 static int parse_level(struct ifl_ctx *c, const char *arg, int *level)
 {
@@ -45,6 +53,8 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 		{"no-verify", no_argument, NULL, OPT_NO_VERIFY},
 		{"level", required_argument, NULL, OPT_LEVEL},
 		{"chunk", required_argument, NULL, OPT_CHUNK},
+		{"bmap", required_argument, NULL, OPT_BMAP},
+		{"no-bmap", no_argument, NULL, OPT_NO_BMAP},
 		IFL_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -53,6 +63,7 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 	o->verify = 1;
 	o->level = 1;
 	o->chunk = 1u << 20;
+	bmap_opt = NULL;
 	optind = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, IFL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (opt == OPT_NO_VERIFY)
@@ -61,12 +72,29 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 			rc = parse_level(c, optarg, &o->level);
 		else if (opt == OPT_CHUNK)
 			rc = parse_chunk(c, optarg, &o->chunk);
+		else if (opt == OPT_BMAP)
+			bmap_opt = optarg;
+		else if (opt == OPT_NO_BMAP)
+			bmap_opt = "";
 		else
 			rc = ifl_ctx_option(c, opt, argv);
 	}
 	if (rc == IFL_OPT_HELP)
 		ifl_cmd_help(usage);
 	return rc;
+}
+
+/* IMAGE with its bmap (--bmap, or IMAGE.bmap when it exists), or plain. */
+static int open_image(struct ifl_ctx *c, const char *image, struct ifl_source **src)
+{
+	char auto_bmap[4096];
+
+	if (bmap_opt && bmap_opt[0])
+		return ifl_source_open_bmap(image, bmap_opt, src, &c->diag);
+	if (!bmap_opt && snprintf(auto_bmap, sizeof(auto_bmap), "%s.bmap", image) < (int)sizeof(auto_bmap)
+	    && access(auto_bmap, F_OK) == 0)
+		return ifl_source_open_bmap(image, auto_bmap, src, &c->diag);
+	return ifl_source_open(image, src, &c->diag);
 }
 
 /* Parse the TARGET IMAGE pairs and open (and so check) every image before connecting. */
@@ -78,7 +106,7 @@ static int open_jobs(struct ifl_ctx *c, int n, char **args, struct ifl_flash_job
 		if (rc)
 			return rc;
 		jobs[i].image = args[2 * i + 1];
-		rc = ifl_source_open(jobs[i].image, &jobs[i].src, &c->diag);
+		rc = open_image(c, jobs[i].image, &jobs[i].src);
 		if (rc)
 			return rc;
 	}
@@ -153,6 +181,9 @@ int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
 	n = (argc - optind) / 2;
 	if (argc - optind < 2 || (argc - optind) % 2)
 		return ifl_ctx_usage(c, "flash", "give TARGET[@OFFSET] IMAGE pairs"), c->diag.exit;
+	if (n > 1 && bmap_opt && bmap_opt[0])
+		return ifl_ctx_usage(c, "flash", "--bmap goes with one IMAGE; for several, put "
+				     "IMAGE.bmap beside each"), c->diag.exit;
 	jobs = calloc((size_t)n, sizeof(*jobs));
 	if (!jobs)
 		return ifl_diag_set(&c->diag, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory"), c->diag.exit;

@@ -48,7 +48,8 @@ static int begin(struct ifl_session *s, const struct ifl_flash_job *job, int ver
 	strcpy(r.target, job->spec.name);
 	r.offset = job->spec.offset;
 	r.length = job->src->size;
-	r.flags = verify ? IFL_RANGE_VERIFY : 0;
+	/* An image with gaps is checked extent by extent afterwards (check_extents). */
+	r.flags = verify && ifl_source_whole(job->src) ? IFL_RANGE_VERIFY : 0;
 	rc = ifl_session_send_range(s, IFL_T_BEGIN, &r);
 	return rc ? rc : ifl_session_expect(s, IFL_T_OK, &rep);
 }
@@ -126,6 +127,68 @@ static int check_verify(struct ifl_ctx *c, const struct ifl_flash_job *job, cons
 			    hg, job->image, hw);
 }
 
+/* At most this many HASH requests wait for their RESULT at once. */
+#define HASH_WINDOW 16
+
+static int send_hash(struct ifl_session *s, const struct ifl_flash_job *job, const struct ifl_vgroup *g)
+{
+	struct ifl_range r;
+
+	memset(&r, 0, sizeof(r));
+	strcpy(r.target, job->spec.name);
+	r.offset = job->spec.offset + g->off;
+	r.length = g->len;
+	return ifl_session_send_range(s, IFL_T_HASH, &r);
+}
+
+static int extent_mismatch(struct ifl_ctx *c, const struct ifl_flash_job *job,
+			   const struct ifl_vgroup *g, const struct ifl_result *res)
+{
+	char hw[65], hg[65];
+
+	if (!(res->flags & IFL_RES_HASHED))
+		return ifl_diag_set(&c->diag, -EBADMSG, IFL_EXIT_VERIFY, job->spec.name,
+				    "the agent did not report the SHA-256 of bytes %llu..%llu, so %s is "
+				    "unverified; flash it again or check the agent",
+				    (unsigned long long)g->off, (unsigned long long)(g->off + g->len), job->image);
+	ifl_hex(g->sha256, 32, hw);
+	ifl_hex(res->sha256, 32, hg);
+	return ifl_diag_set(&c->diag, -EBADMSG, IFL_EXIT_VERIFY, job->spec.name,
+			    "verify failed: bytes %llu..%llu of the image read back sha256 %s but %s "
+			    "defines sha256 %s there; flash it again, and suspect the storage if it "
+			    "fails twice", (unsigned long long)g->off,
+			    (unsigned long long)(g->off + g->len), hg, job->image, hw);
+}
+
+/*
+ * An image with gaps (sparse, bmap): the target's bytes in a gap are not the
+ * image's, so no digest of the whole range can be predicted. Instead each
+ * group of adjacent extents is hashed by the agent (HASH) and compared with
+ * what the hasher saw. Requests are pipelined, HASH_WINDOW at a time, so the
+ * round trips are ngroups / HASH_WINDOW, not ngroups.
+ */
+static int check_extents(struct ifl_ctx *c, struct ifl_session *s, const struct ifl_pipeline *p,
+			 const struct ifl_flash_job *job)
+{
+	size_t sent = 0, got = 0;
+	int rc = 0;
+
+	while (rc == 0 && got < p->ngroups) {
+		struct ifl_result res;
+
+		while (rc == 0 && sent < p->ngroups && sent - got < HASH_WINDOW)
+			rc = send_hash(s, job, &p->groups[sent++]);
+		if (rc == 0)
+			rc = ifl_session_result(s, &res);
+		if (rc)
+			return ifl_session_fail(s, &c->diag, rc, job->spec.name);
+		if (!(res.flags & IFL_RES_HASHED) || memcmp(res.sha256, p->groups[got].sha256, 32))
+			return extent_mismatch(c, job, &p->groups[got], &res);
+		got++;
+	}
+	return 0;
+}
+
 int ifl_flash_image(struct ifl_ctx *c, struct ifl_session *s, struct ifl_pipeline *p,
 		    const struct ifl_flash_job *job, const struct ifl_flash_opts *o)
 {
@@ -140,8 +203,10 @@ int ifl_flash_image(struct ifl_ctx *c, struct ifl_session *s, struct ifl_pipelin
 	if (rc)
 		return ifl_session_fail(s, &c->diag, rc, job->spec.name);
 	rc = transfer(c, s, p, job, o, &res);
-	if (rc == 0 && o->verify)
+	if (rc == 0 && o->verify && ifl_source_whole(job->src))
 		rc = check_verify(c, job, &res, p->sha256);
+	else if (rc == 0 && o->verify)
+		rc = check_extents(c, s, p, job);
 	if (rc)
 		return rc;
 	out.offset = job->spec.offset;
@@ -150,7 +215,7 @@ int ifl_flash_image(struct ifl_ctx *c, struct ifl_session *s, struct ifl_pipelin
 	out.skipped = res.skipped;
 	out.wire_bytes = s->wire_tx + s->wire_rx - wire0;
 	out.seconds = ifl_now() - t0;
-	out.sha256 = p->sha256;
+	out.sha256 = ifl_source_whole(job->src) ? p->sha256 : NULL;
 	out.verified = o->verify;
 	ifl_report_result(&c->ui, &out);
 	return 0;

@@ -15,12 +15,13 @@ int ifl_pipeline_init(struct ifl_pipeline *p, uint32_t cap, unsigned nworkers)
 
 	memset(p, 0, sizeof(*p));
 	p->workers = calloc(nworkers, sizeof(*p->workers));
-	if (!p->workers)
-		return -ENOMEM;
-	rc = ifl_ring_init(&p->ring, nslots, cap);
+	p->meta = calloc(nslots, sizeof(*p->meta));
+	rc = p->workers && p->meta ? ifl_ring_init(&p->ring, nslots, cap) : -ENOMEM;
 	if (rc) {
 		free(p->workers);
+		free(p->meta);
 		p->workers = NULL;
+		p->meta = NULL;
 		return rc;
 	}
 	p->nworkers = nworkers;
@@ -102,6 +103,29 @@ static int start_threads(struct ifl_pipeline *p)
 	return -rc;
 }
 
+int ifl_pipeline_groups(struct ifl_pipeline *p, const struct ifl_source *src)
+{
+	size_t n = 0;
+
+	free(p->groups);
+	p->ngroups = 0;
+	p->groups = calloc(src->next ? src->next : 1, sizeof(*p->groups));
+	if (!p->groups)
+		return -ENOMEM;
+	for (size_t e = 0; e < src->next; e++) {
+		const struct ifl_extent *x = &src->ext[e];
+
+		if (n && p->groups[n - 1].off + p->groups[n - 1].len == x->off) {
+			p->groups[n - 1].len += x->len;
+			continue;
+		}
+		p->groups[n].off = x->off;
+		p->groups[n++].len = x->len;
+	}
+	p->ngroups = n;
+	return 0;
+}
+
 int ifl_pipeline_start(struct ifl_pipeline *p, struct ifl_source *src, struct ifl_session *s,
 		       int level, uint32_t chunk)
 {
@@ -111,12 +135,15 @@ int ifl_pipeline_start(struct ifl_pipeline *p, struct ifl_source *src, struct if
 		p->read_err = rc;
 		return rc;
 	}
+	rc = ifl_pipeline_groups(p, src);
+	if (rc)
+		return rc;
 	p->src = src;
 	p->sess = s;
 	p->level = level;
 	p->read_err = p->enc_err = p->send_err = 0;
 	p->chunks = p->bytes = 0;
-	ifl_ring_reset(&p->ring, (src->size + chunk - 1) / chunk, chunk);
+	ifl_ring_reset(&p->ring, ifl_chunker_count(src, chunk), chunk);
 	rc = start_threads(p);
 	p->running = rc == 0;
 	return rc;
@@ -146,5 +173,9 @@ void ifl_pipeline_destroy(struct ifl_pipeline *p)
 	ifl_pipeline_join(p);
 	ifl_ring_destroy(&p->ring);
 	free(p->workers);
+	free(p->meta);
+	free(p->groups);
 	p->workers = NULL;
+	p->meta = NULL;
+	p->groups = NULL;
 }

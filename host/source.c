@@ -11,15 +11,18 @@
 
 #include "fdio.h"
 #include "hash.h"
+#include "wire.h"
 
 /* The backend whose magic the first bytes carry; raw when none matches. */
 static const struct ifl_source_ops *sniff(int fd)
 {
-	uint8_t m[2];
+	uint8_t m[4];
 	ssize_t n = pread(fd, m, sizeof(m), 0);
 
-	if (n == 2 && m[0] == 0x1f && m[1] == 0x8b)
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
 		return &ifl_source_gzip_ops;
+	if (n == 4 && ifl_get_le32(m) == IFL_SPARSE_MAGIC)
+		return &ifl_source_sparse_ops;
 	return &ifl_source_raw_ops;
 }
 
@@ -53,6 +56,8 @@ int ifl_source_open(const char *path, struct ifl_source **out, struct ifl_diag *
 	}
 	s->ops = sniff(s->fd);
 	rc = s->ops->open(s);
+	if (rc == 0 && !s->ext && s->size > 0)
+		rc = ifl_source_set_whole(s);
 	if (rc == 0 && s->size == 0)
 		rc = ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, path, "the image is empty; nothing to flash");
 	if (rc) {
@@ -62,6 +67,32 @@ int ifl_source_open(const char *path, struct ifl_source **out, struct ifl_diag *
 	}
 	*out = s;
 	return 0;
+}
+
+int ifl_source_set_whole(struct ifl_source *s)
+{
+	s->ext = calloc(1, sizeof(*s->ext));
+	if (!s->ext)
+		return -ENOMEM;
+	s->ext[0].len = s->size;
+	s->ext[0].kind = IFL_EXT_DATA;
+	s->next = 1;
+	return 0;
+}
+
+int ifl_source_whole(const struct ifl_source *s)
+{
+	return s->next == 1 && s->ext[0].off == 0 && s->ext[0].len == s->size &&
+	       s->ext[0].kind == IFL_EXT_DATA;
+}
+
+uint64_t ifl_source_defined(const struct ifl_source *s)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < s->next; i++)
+		n += s->ext[i].len;
+	return n;
 }
 
 int ifl_source_fill(struct ifl_source *s, uint8_t *buf, size_t len)
@@ -86,9 +117,17 @@ int ifl_source_sha256(struct ifl_source *s, uint8_t out[32])
 {
 	static const size_t bufsz = 1u << 20;
 	struct ifl_sha256 h;
-	uint8_t *buf = malloc(bufsz);
-	long n = s->ops->rewind(s);
+	uint8_t *buf;
+	long n;
 
+	if (!ifl_source_whole(s)) {
+		snprintf(s->why, sizeof(s->why), "a %s image leaves parts of the target undefined, so "
+			 "it has no SHA-256 to compare; flash it (which checks every defined extent)",
+			 s->ops->name);
+		return -ENOTSUP;
+	}
+	buf = malloc(bufsz);
+	n = s->ops->rewind(s);
 	if (!buf)
 		return -ENOMEM;
 	ifl_sha256_init(&h);
@@ -119,5 +158,6 @@ void ifl_source_close(struct ifl_source *s)
 		s->ops->close(s);
 	if (s->fd >= 0)
 		close(s->fd);
+	free(s->ext);
 	free(s);
 }
