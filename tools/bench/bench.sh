@@ -78,3 +78,38 @@ base=$(echo "${T[base]}" | tr ' ' '\n' | grep . | median)
 			"$(echo "scale=2; $base / $t" | bc)" "$(echo "scale=3; ${WIRE[$row]} / $bytes" | bc)"
 	done
 } | tee "$D/results.txt"
+
+# Second table: a filesystem image as raw, Android sparse and bmap input.
+FS="$D/fs-512M.img"
+if [ ! -f "$FS.bmap" ]; then
+	echo "bench: making $FS (ext4 with about 60 MiB of files), its sparse image and bmap"
+	rm -rf "$D/fsroot" && mkdir -p "$D/fsroot"
+	for i in $(seq 12); do python3 tools/mkimage.py "$D/fsroot/file$i" 5M --zero 0.1 --text 0.5 --seed "$i" --run 512K; done
+	rm -f "$FS" && mkfs.ext4 -q -F -d "$D/fsroot" "$FS" 512M >/dev/null
+	img2simg "$FS" "$FS.simg"
+	bmaptool -q create -o "$FS.bmap.tmp" "$FS" && mv "$FS.bmap.tmp" "$FS.bmap"
+fi
+fsbytes=$(stat -c %s "$FS")
+fsflash() { # IMAGE FLAGS...: seconds wire written
+	local src=$1; shift
+	rm -f "$W/fs" && truncate -s "$fsbytes" "$W/fs"
+	local t0; t0=$(now)
+	"$IFL" -c "exec:$AGENT --stdio --no-scan --target disk=$W/fs" --json flash "$@" disk "$src" >"$W/json"
+	local t1; t1=$(now)
+	python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if "\"result\"" in l][-1]; print(r["wire_bytes"], r["written"])' "$W/json" |
+		{ read -r wire written; echo "$(echo "$t1 - $t0" | bc) $wire $written"; }
+}
+{
+	echo
+	echo "filesystem image: $(numfmt --to=iec "$fsbytes") ext4 with $(du -sm "$D/fsroot" | cut -f1) MiB of files, verify on"
+	printf '%-32s %8s %12s %14s\n' "input" "seconds" "wire bytes" "bytes written"
+	for row in raw sparse bmap; do
+		case $row in
+		raw) out=$(fsflash "$FS" --no-bmap) ;;
+		sparse) out=$(fsflash "$FS.simg") ;;
+		bmap) out=$(fsflash "$FS" --bmap "$FS.bmap") ;;
+		esac
+		set -- $out
+		printf '%-32s %8.2f %12s %14s\n' "$row" "$1" "$2" "$3"
+	done
+} | tee -a "$D/results.txt"
