@@ -145,8 +145,10 @@ demo: deps
 	$(MAKE) all vdut
 	tools/demo/demo.sh
 
-bench: deps all
+bench: deps
+	$(MAKE) all vdut
 	tools/bench/bench.sh $(BUILD)
+	tools/bench/bench_mtd.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
