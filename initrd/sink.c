@@ -13,6 +13,21 @@
 /* Written over ranges that cannot be zeroed in place; bss, so it costs no file size. */
 static uint8_t zeros[64 << 10];
 
+static const char *sysroot = "/sys";
+
+void ifl_sink_set_sysroot(const char *root)
+{
+	sysroot = root;
+}
+
+/* Lift a boot partition's force_ro for a write: after the checks, before the open. */
+static int unlock(struct ifl_sink *s, const struct ifl_agent_target *t, char *msg, size_t cap)
+{
+	if (t->info.kind != IFL_KIND_BLOCK)
+		return 0;
+	return ifl_bootpart_unlock(&s->bp, sysroot, t->path, msg, cap);
+}
+
 int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writable, char *msg,
 		  size_t cap)
 {
@@ -35,10 +50,17 @@ int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writ
 			 t->info.kind);
 		return -ENOTSUP;
 	}
+	if (writable) {
+		int rc = unlock(s, t, msg, cap);
+
+		if (rc)
+			return rc;
+	}
 	s->fd = open(t->path, flags);
 	if (s->fd < 0) {
 		int err = errno;
 
+		ifl_bootpart_restore(&s->bp);
 		snprintf(msg, cap, "%s: cannot open %s%s: %s%s", t->info.name, t->path,
 			 writable ? " for writing" : "", strerror(err),
 			 err == EBUSY ? "; is it mounted or in use?" : "");
@@ -58,6 +80,8 @@ int ifl_sink_sync(struct ifl_sink *s)
 		if (errno != EINTR)
 			return -errno;
 	}
+	if (s->writable && s->ops->synced)
+		s->ops->synced(s);
 	return 0;
 }
 
@@ -68,12 +92,14 @@ int ifl_sink_close(struct ifl_sink *s)
 	free(s->map);
 	s->map = NULL;
 	s->nmap = 0;
-	if (s->fd < 0)
-		return 0;
-	/* Linux closes the fd even when close reports an error: never retry. */
-	if (close(s->fd) < 0 && errno != EINTR)
-		rc = -errno;
-	s->fd = -1;
+	if (s->fd >= 0) {
+		/* Linux closes the fd even when close reports an error: never retry. */
+		if (close(s->fd) < 0 && errno != EINTR)
+			rc = -errno;
+		s->fd = -1;
+	}
+	/* On success and failure alike: the write is over either way. */
+	ifl_bootpart_restore(&s->bp);
 	return rc;
 }
 

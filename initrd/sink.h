@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bootpart.h"
 #include "inventory.h"
 
 struct ifl_sink;
@@ -17,6 +18,7 @@ struct ifl_sink;
  * (may be NULL) is called once at BEGIN for the range a write will cover,
  * before anything is written; it refuses with -EINVAL or -ENOSPC (a
  * sentence for the user in msg[cap]) when the range does not suit the medium.
+ * synced (may be NULL) runs after each successful fsync of a written target.
  */
 struct ifl_sink_ops {
 	const char *name;
@@ -25,6 +27,7 @@ struct ifl_sink_ops {
 	int (*zero)(struct ifl_sink *s, uint64_t off, uint64_t len);
 	void (*drop_cache)(struct ifl_sink *s, uint64_t off, uint64_t len);
 	int (*prepare)(struct ifl_sink *s, uint64_t off, uint64_t len, char *msg, size_t cap);
+	void (*synced)(struct ifl_sink *s);
 };
 
 struct ifl_sink {
@@ -38,6 +41,10 @@ struct ifl_sink {
 	/* MTD: what the write did, added to by the workers with atomics. */
 	uint64_t skipped;          /* bytes already on the chip, not written */
 	uint64_t wblocks, sblocks; /* erase blocks written, skipped */
+	/* Block: set (with atomics, by the workers) when a write reached a partition table. */
+	int pt_touched;
+	/* An eMMC boot partition whose force_ro was lifted for this write. */
+	struct ifl_bootpart bp;
 };
 
 extern const struct ifl_sink_ops ifl_sink_file_ops;
@@ -47,18 +54,28 @@ extern const struct ifl_sink_ops ifl_sink_mtd_ops;
 /*
  * Open the target at its inventory path (never a path from the wire); for
  * writing, block devices are opened exclusively so a mounted disk is
- * refused. On failure a sentence for the user lands in msg[cap]. Returns 0,
- * -ENOTSUP for a kind without a backend, or the errno of open.
+ * refused, and an eMMC boot partition gets its force_ro cleared first
+ * (ifl_sink_close sets it back). On failure a sentence for the user lands in
+ * msg[cap]. Returns 0, -ENOTSUP for a kind without a backend, or the errno
+ * of writing force_ro or of open.
  */
 int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writable, char *msg,
 		  size_t cap);
 
-/* fsync the target (an MTD device has nothing to flush). Returns 0 or a negative errno. */
+/* Where ifl_sink_open finds force_ro: "/sys" unless a test points it at a fake tree. */
+void ifl_sink_set_sysroot(const char *sysroot);
+
+/*
+ * fsync the target (an MTD device has nothing to flush), then run the
+ * backend's synced hook (a block device rereads its partition table when a
+ * write reached it). Returns 0 or a negative errno.
+ */
 int ifl_sink_sync(struct ifl_sink *s);
 
 /*
- * Close the target and free the MTD block map; a failing close is an error.
- * Returns 0 or a negative errno.
+ * Close the target, free the MTD block map and set back a force_ro that
+ * ifl_sink_open cleared; a failing close is an error (a failing force_ro is
+ * only logged). Safe to call again. Returns 0 or a negative errno.
  */
 int ifl_sink_close(struct ifl_sink *s);
 

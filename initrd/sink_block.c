@@ -6,9 +6,33 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 
+#include "rereadpt.h"
+
 #ifndef BLKZEROOUT
 #define BLKZEROOUT _IO(0x12, 127)
 #endif
+
+/* Note a write that reaches a partition table; workers call this concurrently. */
+static void note_range(struct ifl_sink *s, uint64_t off, uint64_t len)
+{
+	if (!__atomic_load_n(&s->pt_touched, __ATOMIC_RELAXED) &&
+	    ifl_pt_touches(off, len, s->t->info.block_size, s->t->info.size))
+		__atomic_store_n(&s->pt_touched, 1, __ATOMIC_RELAXED);
+}
+
+static int block_write(struct ifl_sink *s, const uint8_t *buf, size_t len, uint64_t off)
+{
+	note_range(s, off, len);
+	return ifl_sink_pwrite(s, buf, len, off);
+}
+
+/* After fsync: a new partition table only shows up in /dev once the kernel rereads it. */
+static void block_synced(struct ifl_sink *s)
+{
+	if (!__atomic_exchange_n(&s->pt_touched, 0, __ATOMIC_RELAXED))
+		return;
+	ifl_pt_reread(s->fd, s->t->info.name);
+}
 
 /* Zero the block-aligned middle in the device, the ragged ends with pwrite. */
 static int block_zero(struct ifl_sink *s, uint64_t off, uint64_t len)
@@ -18,6 +42,7 @@ static int block_zero(struct ifl_sink *s, uint64_t off, uint64_t len)
 	uint64_t r[2];
 	int rc;
 
+	note_range(s, off, len);
 	if (a >= b)
 		return ifl_sink_write_zeros(s, off, len);
 	r[0] = a;
@@ -39,8 +64,9 @@ static void block_drop_cache(struct ifl_sink *s, uint64_t off, uint64_t len)
 
 const struct ifl_sink_ops ifl_sink_block_ops = {
 	.name = "block",
-	.write = ifl_sink_pwrite,
+	.write = block_write,
 	.read = ifl_sink_pread,
 	.zero = block_zero,
 	.drop_cache = block_drop_cache,
+	.synced = block_synced,
 };
