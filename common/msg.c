@@ -41,9 +41,41 @@ int ifl_dec_hello(const uint8_t *p, size_t len, struct ifl_hello *m)
 	return dec_done(&c);
 }
 
-static void enc_target(struct ifl_cur *c, const struct ifl_target_info *t)
+/*
+ * The partitions of target ti after its fixed fields: u16 count, then name,
+ * start, size each. A target without partitions gets no count at all, so its
+ * entry reads the same as from an agent that predates partitions.
+ */
+static void enc_parts(struct ifl_cur *c, const struct ifl_inventory *m, unsigned ti)
+{
+	unsigned n = 0;
+
+	for (unsigned k = 0; k < m->nparts; k++)
+		n += m->part[k].target == ti;
+	if (n > IFL_MAX_TARGET_PARTS)
+		c->err = -EINVAL;
+	if (n == 0 || c->err)
+		return;
+	ifl_cur_put16(c, (uint16_t)n);
+	for (unsigned k = 0; k < m->nparts; k++) {
+		const struct ifl_part_info *p = &m->part[k];
+
+		if (p->target != ti)
+			continue;
+		if (strlen(p->name) > IFL_PART_NAME_MAX) {
+			c->err = -EINVAL;
+			return;
+		}
+		ifl_cur_putstr(c, p->name, 0);
+		ifl_cur_put64(c, p->start);
+		ifl_cur_put64(c, p->size);
+	}
+}
+
+static void enc_target(struct ifl_cur *c, const struct ifl_inventory *m, unsigned i)
 {
 	/* Each entry is length-prefixed so later versions can append fields. */
+	const struct ifl_target_info *t = &m->t[i];
 	size_t start = c->off;
 	uint8_t *lenp = (uint8_t *)ifl_cur_take(c, 2);
 
@@ -56,6 +88,7 @@ static void enc_target(struct ifl_cur *c, const struct ifl_target_info *t)
 	ifl_cur_put8(c, t->flags);
 	ifl_cur_putstr(c, t->model, 0);
 	ifl_cur_putstr(c, t->serial, 0);
+	enc_parts(c, m, i);
 	if (!c->err && c->off - start - 2 > 0xffff)
 		c->err = -ENOBUFS;
 	if (!c->err)
@@ -66,20 +99,54 @@ int ifl_enc_inventory(const struct ifl_inventory *m, uint8_t *buf, size_t cap, s
 {
 	struct ifl_cur c = ifl_cur_writer(buf, cap);
 
-	if (m->ntargets > IFL_MAX_TARGETS)
+	if (m->ntargets > IFL_MAX_TARGETS || m->nparts > IFL_MAX_PARTS)
 		return -EINVAL;
+	for (unsigned k = 0; k < m->nparts; k++)
+		if (m->part[k].target >= m->ntargets)
+			return -EINVAL;
 	ifl_cur_put32(&c, m->max_payload);
 	ifl_cur_put32(&c, m->max_chunk);
 	ifl_cur_put32(&c, m->flags);
 	ifl_cur_putstr(&c, m->agent_version, 0);
 	ifl_cur_put16(&c, m->ntargets);
 	for (unsigned i = 0; i < m->ntargets; i++)
-		enc_target(&c, &m->t[i]);
+		enc_target(&c, m, i);
 	return enc_done(&c, len);
 }
 
-static void dec_target(struct ifl_cur *c, struct ifl_target_info *t)
+/*
+ * The partition list of target ti, if the entry e has one (older agents end
+ * the entry after serial). Each must lie inside the target.
+ */
+static void dec_parts(struct ifl_cur *e, struct ifl_inventory *m, unsigned ti)
 {
+	const struct ifl_target_info *t = &m->t[ti];
+	unsigned n;
+
+	if (e->err || e->off == e->len)
+		return;
+	n = ifl_cur_u16(e);
+	if (!e->err && (n > IFL_MAX_TARGET_PARTS || m->nparts + n > IFL_MAX_PARTS))
+		e->err = -EPROTO;
+	for (unsigned k = 0; k < n && !e->err; k++) {
+		struct ifl_part_info *p = &m->part[m->nparts];
+
+		ifl_cur_str(e, p->name, sizeof(p->name), 0);
+		p->start = ifl_cur_u64(e);
+		p->size = ifl_cur_u64(e);
+		p->target = (uint16_t)ti;
+		if (e->err)
+			break;
+		if (p->start + p->size < p->start || p->start + p->size > t->size)
+			e->err = -EPROTO;
+		else
+			m->nparts++;
+	}
+}
+
+static void dec_target(struct ifl_cur *c, struct ifl_inventory *m, unsigned i)
+{
+	struct ifl_target_info *t = &m->t[i];
 	size_t n = ifl_cur_u16(c);
 	const uint8_t *p = ifl_cur_take(c, n);
 	struct ifl_cur e;
@@ -96,6 +163,7 @@ static void dec_target(struct ifl_cur *c, struct ifl_target_info *t)
 	t->flags = ifl_cur_u8(&e);
 	ifl_cur_str(&e, t->model, sizeof(t->model), 0);
 	ifl_cur_str(&e, t->serial, sizeof(t->serial), 0);
+	dec_parts(&e, m, i);
 	/* Trailing bytes inside an entry are fields of a later version. */
 	if (e.err)
 		c->err = e.err;
@@ -116,7 +184,7 @@ int ifl_dec_inventory(const uint8_t *p, size_t len, struct ifl_inventory *m)
 	if (m->ntargets > IFL_MAX_TARGETS)
 		return -EPROTO;
 	for (unsigned i = 0; i < m->ntargets && !c.err; i++)
-		dec_target(&c, &m->t[i]);
+		dec_target(&c, m, i);
 	return dec_done(&c);
 }
 

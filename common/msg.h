@@ -9,6 +9,9 @@
 #define IFL_STR_MAX 127     /* model, serial, version strings */
 #define IFL_ERRMSG_MAX 511  /* human sentence in an ERROR */
 #define IFL_MAX_TARGETS 64
+#define IFL_PART_NAME_MAX 108 /* GPT partition names in UTF-8 (36 UTF-16 units) */
+#define IFL_MAX_PARTS 256     /* partitions in one inventory, over all targets */
+#define IFL_MAX_TARGET_PARTS 128 /* partitions of one target */
 
 /* Error codes carried by ERROR frames (wire values, not errno). */
 enum ifl_err {
@@ -49,6 +52,13 @@ struct ifl_target_info {
 	char serial[IFL_STR_MAX + 1];
 };
 
+/* A GPT partition of target t[target], as found by the agent. */
+struct ifl_part_info {
+	char name[IFL_PART_NAME_MAX + 1]; /* may be "" (an unnamed partition) */
+	uint16_t target;                  /* index into ifl_inventory.t */
+	uint64_t start, size;             /* bytes on the target */
+};
+
 struct ifl_inventory {
 	uint32_t max_payload; /* largest frame payload the agent accepts */
 	uint32_t max_chunk;   /* largest raw chunk length */
@@ -56,6 +66,8 @@ struct ifl_inventory {
 	char agent_version[IFL_STR_MAX + 1];
 	uint16_t ntargets;
 	struct ifl_target_info t[IFL_MAX_TARGETS];
+	uint16_t nparts; /* over all targets, grouped by target in wire order */
+	struct ifl_part_info part[IFL_MAX_PARTS];
 };
 
 /* BEGIN, READ, ERASE and HASH all name a range of one target. */

@@ -19,10 +19,8 @@ static int erase(struct ifl_ctx *c, struct ifl_session *s, struct ifl_tspec *ts)
 	uint64_t wire0 = s->wire_tx + s->wire_rx;
 	double t0 = ifl_now();
 	struct ifl_result res;
-	int rc = ifl_target_lookup(&s->inv, ts->name, &ti, &c->diag);
+	int rc = ifl_target_resolve_range(&s->inv, ts, 1, &ti, &c->diag);
 
-	if (rc == 0)
-		rc = ifl_target_check_range(ti, ts, 1, &c->diag);
 	if (rc)
 		return rc;
 	ifl_ui_begin(&c->ui, ts->name);

@@ -6,25 +6,32 @@
 
 #include "cmd.h"
 #include "flash.h"
+#include "plan_run.h"
 #include "target.h"
 #include "units.h"
 
 static const char usage[] =
 	"flash [--no-verify] [--level N] [--chunk SIZE] [--bmap FILE | --no-bmap]\n"
-	"      TARGET[@OFFSET] IMAGE [TARGET[@OFFSET] IMAGE ...]\n"
+	"      TARGET[/PARTNAME][@OFFSET] IMAGE [TARGET[/PARTNAME][@OFFSET] IMAGE ...]\n"
+	"flash [--no-verify] [--level N] [--chunk SIZE] [--no-bmap] --plan FILE\n"
 	"  Write raw, gzip or Android sparse IMAGEs (told apart by their first bytes) to\n"
 	"  targets, one after another; each is read back and compared by SHA-256 unless\n"
 	"  --no-verify (sparse and bmap images: each written extent).\n"
 	"  --bmap FILE  send only the blocks FILE (bmaptool create) maps, checked first;\n"
 	"               one IMAGE only. By default IMAGE.bmap beside IMAGE is used.\n"
 	"  --no-bmap    ignore IMAGE.bmap files and send whole images\n"
+	"  --plan FILE  the writes listed in FILE, one `TARGET[/PARTNAME][@OFFSET] IMAGE\n"
+	"               [sha256=HEX]` a line; every image, partition, size, overlap and\n"
+	"               sha256 is checked before the first byte is written\n"
 	"  --level N    zlib level 0-9 for the link (default 1; 0 sends chunks raw)\n"
 	"  --chunk SIZE bytes per chunk (default 1M, at most what the agent accepts)";
 
-enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK, OPT_BMAP, OPT_NO_BMAP };
+enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK, OPT_BMAP, OPT_NO_BMAP, OPT_PLAN };
 
 /* --bmap FILE, or "" for --no-bmap; NULL: look for IMAGE.bmap. */
 static const char *bmap_opt;
+/* --plan FILE, or NULL. */
+static const char *plan_opt;
 
 static int parse_level(struct ifl_ctx *c, const char *arg, int *level)
 {
@@ -55,6 +62,7 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 		{"chunk", required_argument, NULL, OPT_CHUNK},
 		{"bmap", required_argument, NULL, OPT_BMAP},
 		{"no-bmap", no_argument, NULL, OPT_NO_BMAP},
+		{"plan", required_argument, NULL, OPT_PLAN},
 		IFL_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -64,6 +72,7 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 	o->level = 1;
 	o->chunk = 1u << 20;
 	bmap_opt = NULL;
+	plan_opt = NULL;
 	optind = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, IFL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (opt == OPT_NO_VERIFY)
@@ -76,6 +85,8 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 			bmap_opt = optarg;
 		else if (opt == OPT_NO_BMAP)
 			bmap_opt = "";
+		else if (opt == OPT_PLAN)
+			plan_opt = optarg;
 		else
 			rc = ifl_ctx_option(c, opt, argv);
 	}
@@ -115,14 +126,13 @@ static int open_jobs(struct ifl_ctx *c, int n, char **args, struct ifl_flash_job
 
 /* Every pair against the inventory, before the first BEGIN. */
 static int precheck(struct ifl_ctx *c, const struct ifl_inventory *inv, int n,
-		    const struct ifl_flash_job *jobs)
+		    struct ifl_flash_job *jobs)
 {
 	for (int i = 0; i < n; i++) {
 		const struct ifl_target_info *ti;
-		int rc = ifl_target_lookup(inv, jobs[i].spec.name, &ti, &c->diag);
+		int rc = ifl_target_resolve_image(inv, &jobs[i].spec, jobs[i].src->size, 1, &ti,
+						  &c->diag);
 
-		if (rc == 0)
-			rc = ifl_target_check_image(ti, &jobs[i].spec, jobs[i].src->size, 1, &c->diag);
 		if (rc)
 			return rc;
 	}
@@ -168,6 +178,32 @@ static int run(struct ifl_ctx *c, struct ifl_session *s, int n, struct ifl_flash
 	return rc;
 }
 
+/*
+ * flash --plan: parse, open every image, check the sha256 sums, connect,
+ * resolve partitions and overlaps, and only then write, in file order.
+ */
+static int flash_plan(struct ifl_ctx *c, struct ifl_flash_opts *o)
+{
+	struct ifl_plan_run pr;
+	struct ifl_session s;
+	int rc = ifl_plan_run_load(plan_opt, &pr, &c->diag);
+
+	for (size_t i = 0; rc == 0 && i < pr.n; i++)
+		rc = open_image(c, pr.jobs[i].image, &pr.jobs[i].src);
+	if (rc == 0)
+		rc = ifl_plan_run_check_sums(&pr, &c->diag);
+	if (rc == 0)
+		rc = ifl_ctx_connect(c, &s);
+	if (rc == 0) {
+		rc = ifl_plan_run_resolve(&pr, &s.inv, &c->diag);
+		if (rc == 0)
+			rc = run(c, &s, (int)pr.n, pr.jobs, o);
+		ifl_session_close(&s, 1);
+	}
+	ifl_plan_run_free(&pr);
+	return c->diag.exit;
+}
+
 int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
 {
 	struct ifl_flash_opts o;
@@ -178,6 +214,11 @@ int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc == IFL_OPT_HELP ? IFL_EXIT_OK : c->diag.exit;
 	ifl_ctx_ready(c);
+	if (plan_opt && (argc != optind || (bmap_opt && bmap_opt[0])))
+		return ifl_ctx_usage(c, "flash", "--plan FILE takes no TARGET IMAGE pairs and no "
+				     "--bmap (put IMAGE.bmap beside each image)"), c->diag.exit;
+	if (plan_opt)
+		return flash_plan(c, &o);
 	n = (argc - optind) / 2;
 	if (argc - optind < 2 || (argc - optind) % 2)
 		return ifl_ctx_usage(c, "flash", "give TARGET[@OFFSET] IMAGE pairs"), c->diag.exit;

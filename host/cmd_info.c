@@ -10,7 +10,42 @@
 
 static const char usage[] =
 	"info\n"
-	"  List the agent's targets: name, kind, size, block size, read-only, model, serial.";
+	"  List the agent's targets: name, kind, size, block size, read-only, model, serial,\n"
+	"  and under each the GPT partitions it holds (name, start, size).";
+
+/* "partitions": [{name, start, size}] of target ti (GPT, as the agent read it). */
+static void json_parts(struct ifl_json *j, const struct ifl_inventory *inv, unsigned ti)
+{
+	ifl_json_open(j, "partitions", '[');
+	for (unsigned k = 0; k < inv->nparts; k++) {
+		const struct ifl_part_info *p = &inv->part[k];
+
+		if (p->target != ti)
+			continue;
+		ifl_json_open(j, NULL, '{');
+		ifl_json_str(j, "name", p->name);
+		ifl_json_u64(j, "start", p->start);
+		ifl_json_u64(j, "size", p->size);
+		ifl_json_close(j, '}');
+	}
+	ifl_json_close(j, ']');
+}
+
+/* The partitions of target ti, indented under it: name, start, size. */
+static void table_parts(FILE *f, const struct ifl_inventory *inv, unsigned ti)
+{
+	char st[32], sz[32];
+
+	for (unsigned k = 0; k < inv->nparts; k++) {
+		const struct ifl_part_info *p = &inv->part[k];
+
+		if (p->target != ti)
+			continue;
+		fprintf(f, "  /%-*s  at %10s  %10s  %14llu\n", 20, p->name[0] ? p->name : "-",
+			ifl_fmt_size(p->start, st, sizeof(st)), ifl_fmt_size(p->size, sz, sizeof(sz)),
+			(unsigned long long)p->size);
+	}
+}
 
 static void info_json(struct ifl_ctx *c, const struct ifl_inventory *inv)
 {
@@ -38,6 +73,7 @@ static void info_json(struct ifl_ctx *c, const struct ifl_inventory *inv)
 		ifl_json_bool(&j, "removable", !!(t->flags & IFL_TF_REMOVABLE));
 		ifl_json_str(&j, "model", t->model);
 		ifl_json_str(&j, "serial", t->serial);
+		json_parts(&j, inv, i);
 		ifl_json_close(&j, '}');
 	}
 	ifl_json_close(&j, ']');
@@ -76,6 +112,7 @@ static void info_table(struct ifl_ctx *c, const struct ifl_inventory *inv)
 			(unsigned long long)t->size, t->block_size,
 			t->flags & IFL_TF_READONLY ? "yes" : "no", wm, t->model[0] ? t->model : "-",
 			t->serial[0] ? t->serial : "-");
+		table_parts(f, inv, i);
 	}
 	fflush(f);
 }

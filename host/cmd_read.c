@@ -117,10 +117,8 @@ static int do_read(struct ifl_ctx *c, struct ifl_session *s, struct ifl_tspec *t
 	double t0 = ifl_now();
 	struct ifl_result res;
 	uint8_t mine[32];
-	int rc = ifl_target_lookup(&s->inv, ts->name, &ti, &c->diag);
+	int rc = ifl_target_resolve_range(&s->inv, ts, 0, &ti, &c->diag);
 
-	if (rc == 0)
-		rc = ifl_target_check_range(ti, ts, 0, &c->diag);
 	if (rc || (rc = out_open(c, o)) != 0)
 		return rc;
 	ifl_ui_begin(&c->ui, ts->name);

@@ -53,7 +53,7 @@ static int compare(struct ifl_ctx *c, const struct ifl_tspec *ts, const char *im
 			    "flash the image to make them equal", image, ht, hm);
 }
 
-static int verify(struct ifl_ctx *c, struct ifl_session *s, const struct ifl_tspec *ts,
+static int verify(struct ifl_ctx *c, struct ifl_session *s, struct ifl_tspec *ts,
 		  const char *image, struct ifl_source *src)
 {
 	struct ifl_outcome out = {.op = "verify", .target = ts->name, .file = image};
@@ -62,10 +62,8 @@ static int verify(struct ifl_ctx *c, struct ifl_session *s, const struct ifl_tsp
 	double t0 = ifl_now();
 	uint8_t mine[32];
 	struct ifl_result res;
-	int rc = ifl_target_lookup(&s->inv, ts->name, &ti, &c->diag);
+	int rc = ifl_target_resolve_image(&s->inv, ts, src->size, 0, &ti, &c->diag);
 
-	if (rc == 0)
-		rc = ifl_target_check_image(ti, ts, src->size, 0, &c->diag);
 	ifl_ui_begin(&c->ui, ts->name);
 	if (rc == 0)
 		rc = hash_both(c, s, ts, src, mine, &res);

@@ -1,4 +1,4 @@
-/* tspec.c - parse TARGET[@OFFSET][+LENGTH] into a name and a byte range. */
+/* tspec.c - parse TARGET[/PARTNAME][@OFFSET][+LENGTH] into names and a byte range. */
 #include "tspec.h"
 
 #include <errno.h>
@@ -20,20 +20,27 @@ static int parse_part(const char *s, size_t n, uint64_t *out)
 
 static int bad(struct ifl_diag *d, const char *arg, const char *why)
 {
-	return ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, arg, "%s; write TARGET[@OFFSET][+LENGTH], e.g. disk@1M+4M",
+	return ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, arg, "%s; write TARGET[/PARTNAME][@OFFSET][+LENGTH], e.g. disk@1M+4M or disk/APP",
 			    why);
 }
 
 int ifl_tspec_parse(const char *arg, int allow_length, struct ifl_tspec *t, struct ifl_diag *d)
 {
-	size_t nlen = strcspn(arg, "@+");
-	const char *at = arg[nlen] == '@' ? arg + nlen + 1 : NULL;
-	const char *plus = strchr(arg + nlen, '+');
+	size_t nlen = strcspn(arg, "/@+");
+	const char *slash = arg[nlen] == '/' ? arg + nlen + 1 : NULL;
+	size_t plen = slash ? strcspn(slash, "@+") : 0;
+	const char *rest = slash ? slash + plen : arg + nlen;
+	const char *at = *rest == '@' ? rest + 1 : NULL;
+	const char *plus = strchr(rest, '+');
 
 	memset(t, 0, sizeof(*t));
 	if (nlen == 0 || nlen > IFL_NAME_MAX)
 		return bad(d, arg, nlen ? "the target name is too long" : "no target name");
+	if (slash && (plen == 0 || plen > IFL_PART_NAME_MAX))
+		return bad(d, arg, plen ? "the partition name is too long" : "no partition name after /");
 	memcpy(t->name, arg, nlen);
+	memcpy(t->part, slash ? slash : "", plen);
+	memcpy(t->label, arg, nlen + (slash ? 1 + plen : 0));
 	if (at && parse_part(at, plus ? (size_t)(plus - at) : strlen(at), &t->offset))
 		return bad(d, arg, "the offset is not a size");
 	if (plus && !allow_length)

@@ -15,7 +15,8 @@
 #define IFL_VERSION_STR "0.1"
 #endif
 
-#define INV_CAP (32u << 10) /* 64 targets of at most 344 bytes, and the head */
+/* 64 targets of at most 346 bytes, 256 partitions of at most 125, and the head */
+#define INV_CAP (96u << 10)
 
 uint64_t ifl_now_ms(void)
 {
@@ -44,8 +45,11 @@ static unsigned pick_workers(unsigned want)
 	return (unsigned)n;
 }
 
-/* Encode the INVENTORY payload once; it does not change while the agent runs. */
-static int encode_inventory(struct ifl_agent *a)
+/*
+ * Encode the INVENTORY payload: at start, and again at each HELLO because a
+ * write may have changed a partition table (the targets themselves do not change).
+ */
+int ifl_agent_encode_inventory(struct ifl_agent *a)
 {
 	struct ifl_inventory *m = calloc(1, sizeof(*m));
 	int rc;
@@ -77,7 +81,7 @@ int ifl_agent_new(const struct ifl_agent_cfg *cfg, const struct ifl_targets *inv
 	a->rdbuf = malloc(IFL_READ_PIECE);
 	a->dataframe = malloc(IFL_FRAME_HDR + IFL_CHUNK_HDR + IFL_READ_PIECE);
 	a->invframe = malloc(IFL_FRAME_HDR + INV_CAP);
-	rc = (!a->rdbuf || !a->dataframe || !a->invframe) ? -ENOMEM : encode_inventory(a);
+	rc = (!a->rdbuf || !a->dataframe || !a->invframe) ? -ENOMEM : ifl_agent_encode_inventory(a);
 	if (rc == 0)
 		rc = ifl_pool_init(&a->pool, 2 * nw + 2, IFL_FRAME_HDR + IFL_MAX_PAYLOAD);
 	if (rc == 0) {

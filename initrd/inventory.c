@@ -221,4 +221,5 @@ void ifl_inv_to_msg(const struct ifl_targets *inv, struct ifl_inventory *m)
 	m->ntargets = (uint16_t)inv->n;
 	for (unsigned i = 0; i < inv->n; i++)
 		m->t[i] = inv->t[i].info;
+	ifl_inv_scan_parts(inv, m);
 }

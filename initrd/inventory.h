@@ -74,7 +74,17 @@ const struct ifl_agent_target *ifl_inv_find(const struct ifl_targets *inv, const
 int ifl_inv_check_range(const struct ifl_targets *inv, const struct ifl_range *r, unsigned how,
 			const struct ifl_agent_target **out, char *msg, size_t cap);
 
-/* Copy the targets into an INVENTORY message (the caller fills the rest). */
+/*
+ * Copy the targets into an INVENTORY message (the caller fills the rest),
+ * with the partitions of their GPTs as they are now (ifl_inv_scan_parts).
+ */
 void ifl_inv_to_msg(const struct ifl_targets *inv, struct ifl_inventory *m);
+
+/*
+ * Fill m->part with the partitions of every file and block target that holds
+ * a valid GPT (read from LBA 1 and the entry array now; at most
+ * IFL_MAX_PARTS in all). Targets without one report none.
+ */
+void ifl_inv_scan_parts(const struct ifl_targets *inv, struct ifl_inventory *m);
 
 #endif

@@ -74,6 +74,10 @@ static int on_hello(struct ifl_session *s, const struct ifl_frame_hdr *h, const 
 				    "%u but this agent speaks %u; update one of them",
 				    m.version, IFL_VERSION);
 	s->hello = 1;
+	/* The partition list may be stale after a write: read the GPTs again. */
+	if (ifl_agent_encode_inventory(a))
+		return ifl_tx_error(&s->tx, IFL_E_INTERNAL, h->seq, "out of memory while listing "
+				    "the targets; restart the agent");
 	return ifl_tx_send(&s->tx, IFL_T_INVENTORY, a->invframe, a->invlen);
 }
 

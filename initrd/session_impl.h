@@ -24,9 +24,12 @@ struct ifl_agent {
 	struct ifl_writer writer;
 	uint8_t *rdbuf;    /* IFL_READ_PIECE bytes read from a target */
 	uint8_t *dataframe; /* a DATA frame: header, chunk header, up to a piece */
-	uint8_t *invframe; /* the INVENTORY frame, encoded once */
+	uint8_t *invframe; /* the INVENTORY frame, encoded again at each HELLO */
 	size_t invlen;
 };
+
+/* (Re)encode a->invframe from the targets and their GPTs now. Returns 0 or -ENOMEM. */
+int ifl_agent_encode_inventory(struct ifl_agent *a);
 
 enum wstate { W_IDLE, W_OPEN, W_FAILED };
 

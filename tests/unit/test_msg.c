@@ -67,6 +67,9 @@ static void wentry(struct wb *w, const void *name, size_t nlen, uint8_t kind, co
 	w8(w, 0);
 	wstr8(w, model, mlen);
 	wstr8(w, "SN1", 3);
+	/* Bytes of a later version come after the partition list (empty here). */
+	if (extra)
+		w16(w, 0);
 	for (size_t i = 0; i < extra; i++)
 		w8(w, (uint8_t)(0xa0 + i));
 	ifl_put_le16(w->b + start, (uint16_t)(w->n - start - 2));
@@ -680,4 +683,198 @@ Test(msg, err_names)
 	cr_assert_str_eq(ifl_err_name(0), "unknown error");
 	cr_assert_str_eq(ifl_err_name(IFL_E_INCOMPLETE + 1), "unknown error");
 	cr_assert_str_eq(ifl_err_name(0xffffffffu), "unknown error");
+}
+
+/* ---- partitions in the inventory ---- */
+
+static void add_part(struct ifl_inventory *m, uint16_t t, const char *name, uint64_t start,
+		     uint64_t size)
+{
+	struct ifl_part_info *p = &m->part[m->nparts++];
+
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->target = t;
+	p->start = start;
+	p->size = size;
+}
+
+static void two_disks(void)
+{
+	memset(&inv, 0, sizeof(inv));
+	inv.max_payload = IFL_MAX_PAYLOAD;
+	inv.max_chunk = 1u << 22;
+	strcpy(inv.agent_version, "v");
+	inv.ntargets = 2;
+	fill_target(&inv.t[0], 0, 0);
+	fill_target(&inv.t[1], 1, 0);
+}
+
+Test(msg, inventory_partitions_round_trip)
+{
+	two_disks();
+	add_part(&inv, 0, "boot", 1 << 20, 8 << 20);
+	add_part(&inv, 0, "", 9 << 20, 1 << 20); /* GPT names may be empty */
+	add_part(&inv, 1, "APP", 0x100000, 0x1000000);
+	size_t len = round_trip(enc_inventory_v, dec_inventory_v, &inv, sizeof(inv), wire);
+	/* Target 0's entry: fixed fields, then u16 2, then "boot" and "" with start and size. */
+	size_t fixed = 1 + 7 + 8 + 12 + 2 + 1 + 7 + 1 + 0;
+	const uint8_t *e = wire + 12 + 2 + 2 + 2;
+	cr_assert_eq(ifl_get_le16(e - 2), fixed + 2 + (1 + 4 + 16) + (1 + 0 + 16));
+	cr_assert_eq(ifl_get_le16(e + fixed), 2, "nparts of target 0");
+	cr_assert_eq(e[fixed + 2], 4);
+	cr_assert_eq(memcmp(e + fixed + 3, "boot", 4), 0);
+	cr_assert_eq(ifl_get_le64(e + fixed + 7), 1 << 20);
+	cr_assert_eq(ifl_get_le64(e + fixed + 15), 8 << 20);
+	cr_assert_gt(len, 0);
+}
+
+Test(msg, inventory_partitions_grouped_by_target)
+{
+	static struct ifl_inventory back;
+	size_t len;
+
+	/* The flat array may interleave targets; the wire groups them by target. */
+	two_disks();
+	add_part(&inv, 1, "b1", 0, 512);
+	add_part(&inv, 0, "a1", 0, 512);
+	add_part(&inv, 1, "b2", 512, 512);
+	cr_assert_eq(ifl_enc_inventory(&inv, wire, sizeof(wire), &len), 0);
+	cr_assert_eq(ifl_dec_inventory(wire, len, &back), 0);
+	cr_assert_eq(back.nparts, 3);
+	cr_assert_str_eq(back.part[0].name, "a1");
+	cr_assert_eq(back.part[0].target, 0);
+	cr_assert_str_eq(back.part[1].name, "b1");
+	cr_assert_str_eq(back.part[2].name, "b2");
+	cr_assert_eq(back.part[2].target, 1);
+	cr_assert_eq(back.part[2].start, 512);
+}
+
+Test(msg, inventory_old_entry_has_no_partitions)
+{
+	static struct wb w;
+
+	winv_head(&w, 2);
+	wentry(&w, "mmcblk0", 7, IFL_KIND_BLOCK, "eMMC", 4, 0);
+	wentry(&w, "disk", 4, IFL_KIND_FILE, "", 0, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), 0);
+	cr_assert_eq(inv.ntargets, 2);
+	cr_assert_eq(inv.nparts, 0);
+	/* The encoder writes such entries the same way: no count for no partitions. */
+	size_t len;
+	cr_assert_eq(ifl_enc_inventory(&inv, wire, sizeof(wire), &len), 0);
+	cr_assert_eq(len, w.n);
+	cr_assert_eq(memcmp(wire, w.b, len), 0);
+	/* An explicit count of 0 (then later bytes) also means none. */
+	winv_head(&w, 1);
+	wentry(&w, "disk", 4, IFL_KIND_FILE, "", 0, 5);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), 0);
+	cr_assert_eq(inv.nparts, 0);
+}
+
+/* One target of 8 GiB whose entry lists n partitions of name nlen bytes, then extra bytes. */
+static void wparts_entry(struct wb *w, unsigned n, size_t nlen, uint64_t start, uint64_t size,
+			 size_t extra)
+{
+	size_t at = w->n;
+	char name[256];
+
+	memset(name, 'p', sizeof(name));
+	wentry(w, "disk", 4, IFL_KIND_BLOCK, "m", 1, 0);
+	w16(w, (uint16_t)n);
+	for (unsigned i = 0; i < n && i < 200; i++) {
+		wstr8(w, name, nlen);
+		w64(w, start);
+		w64(w, size);
+	}
+	for (size_t i = 0; i < extra; i++)
+		w8(w, 0xee);
+	ifl_put_le16(w->b + at, (uint16_t)(w->n - at - 2));
+}
+
+Test(msg, inventory_partition_limits)
+{
+	static struct wb w;
+	const uint64_t disk = 1ull << 33;
+
+	winv_head(&w, 1);
+	wparts_entry(&w, 1, IFL_PART_NAME_MAX, 0, disk, 3);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), 0, "longest name, whole disk, later bytes");
+	cr_assert_eq(inv.nparts, 1);
+	cr_assert_eq(strlen(inv.part[0].name), IFL_PART_NAME_MAX);
+	winv_head(&w, 1);
+	wparts_entry(&w, 1, IFL_PART_NAME_MAX + 1, 0, 512, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "name over the limit");
+	winv_head(&w, 1);
+	wparts_entry(&w, 1, 4, 512, disk, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "ends past the target");
+	winv_head(&w, 1);
+	wparts_entry(&w, 1, 4, UINT64_MAX - 10, 20, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "start + size wraps");
+	winv_head(&w, 1);
+	wparts_entry(&w, 3, 4, 0, 512, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), 0);
+	cr_assert_eq(inv.nparts, 3);
+	winv_head(&w, 1);
+	wparts_entry(&w, IFL_MAX_TARGET_PARTS + 1, 1, 0, 512, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "129 partitions on one target");
+	/* 128 + 128 + 1 partitions: over IFL_MAX_PARTS in all. */
+	winv_head(&w, 3);
+	wparts_entry(&w, IFL_MAX_TARGET_PARTS, 1, 0, 512, 0);
+	wparts_entry(&w, IFL_MAX_TARGET_PARTS, 1, 0, 512, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "two targets, third missing");
+	wparts_entry(&w, 1, 1, 0, 512, 0);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "257 partitions in all");
+	/* The count says 2 but one partition follows. */
+	winv_head(&w, 1);
+	wparts_entry(&w, 1, 4, 0, 512, 0);
+	ifl_put_le16(w.b + w.n - 16 - 5 - 2, 2);
+	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO, "partition list cut short");
+}
+
+Test(msg, inventory_partition_encoder_limits)
+{
+	size_t len;
+
+	two_disks();
+	add_part(&inv, 2, "x", 0, 512);
+	cr_assert_eq(ifl_enc_inventory(&inv, wire, sizeof(wire), &len), -EINVAL, "no target 2");
+	two_disks();
+	for (unsigned i = 0; i <= IFL_MAX_TARGET_PARTS; i++)
+		add_part(&inv, 0, "x", 0, 512);
+	cr_assert_eq(ifl_enc_inventory(&inv, wire, sizeof(wire), &len), -EINVAL, "129 on one");
+	two_disks();
+	inv.nparts = IFL_MAX_PARTS + 1;
+	cr_assert_eq(ifl_enc_inventory(&inv, wire, sizeof(wire), &len), -EINVAL, "257 in all");
+}
+
+Test(msg, inventory_most_partitions)
+{
+	static uint8_t big[128 << 10];
+	static struct ifl_inventory back;
+	size_t len;
+
+	/* 64 targets with the longest strings and 256 partitions with the longest names. */
+	memset(&inv, 0, sizeof(inv));
+	inv.max_payload = IFL_MAX_PAYLOAD;
+	memset(inv.agent_version, 'v', IFL_STR_MAX);
+	inv.ntargets = IFL_MAX_TARGETS;
+	for (unsigned i = 0; i < IFL_MAX_TARGETS; i++)
+		fill_target(&inv.t[i], i, 1);
+	for (unsigned k = 0; k < IFL_MAX_PARTS; k++) {
+		struct ifl_part_info *p = &inv.part[inv.nparts++];
+
+		memset(p->name, 'A' + k % 26, IFL_PART_NAME_MAX);
+		p->target = (uint16_t)(k / 4); /* grouped, as the decoder returns them */
+		p->start = k;
+		p->size = 4096;
+	}
+	cr_assert_eq(ifl_enc_inventory(&inv, big, sizeof(big), &len), 0);
+	cr_assert_eq(len, 12 + 1 + 127 + 2 + 64 * (2 + 1 + 63 + 8 + 12 + 2 + 1 + 127 + 1 + 127 + 2) +
+			  256 * (1 + IFL_PART_NAME_MAX + 16));
+	cr_assert_lt(len, 96u << 10, "fits the agent's inventory buffer");
+	memset(&back, 0, sizeof(back));
+	cr_assert_eq(ifl_dec_inventory(big, len, &back), 0);
+	cr_assert_eq(memcmp(&back, &inv, sizeof(inv)), 0);
+	cr_assert_eq(ifl_dec_inventory(big, len - 1, &back), -EPROTO);
 }

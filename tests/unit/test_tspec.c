@@ -91,14 +91,14 @@ Test(tspec, longest_name)
 
 Test(tspec, missing_name)
 {
-	bad("", 1, "no target name; write TARGET[@OFFSET][+LENGTH], e.g. disk@1M+4M");
+	bad("", 1, "no target name; write TARGET[/PARTNAME][@OFFSET][+LENGTH], e.g. disk@1M+4M");
 	bad("@1M", 1, "no target name");
 	bad("+1M", 1, "no target name");
 }
 
 Test(tspec, bad_offsets)
 {
-	bad("disk@", 0, "the offset is not a size; write TARGET[@OFFSET][+LENGTH]");
+	bad("disk@", 0, "the offset is not a size; write TARGET[/PARTNAME][@OFFSET][+LENGTH]");
 	bad("disk@+4M", 1, "the offset is not a size");
 	bad("disk@1X", 0, "the offset is not a size");
 	bad("disk@-1", 0, "the offset is not a size");
