@@ -2,6 +2,8 @@
 #include "inventory.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "bootpart.h"
 #include "fmt.h"
 #include "frame.h"
 #include "mtd.h"
@@ -46,6 +49,18 @@ static int probe_readonly(const char *path)
 }
 
 /* Size, block size and read-only flag of a block device. */
+/* 1 when path is an eMMC boot partition held read-only only by force_ro. */
+static int boot_unlockable(const char *path)
+{
+	char real[PATH_MAX];
+	const char *name;
+
+	if (!realpath(path, real))
+		return 0;
+	name = strrchr(real, '/');
+	return ifl_bootpart_unlockable("/sys", name ? name + 1 : real);
+}
+
 static int probe_block(const char *path, struct ifl_target_info *t)
 {
 	uint64_t size = 0;
@@ -67,7 +82,7 @@ static int probe_block(const char *path, struct ifl_target_info *t)
 	t->kind = IFL_KIND_BLOCK;
 	t->size = size;
 	t->block_size = t->write_size = (uint32_t)ssz;
-	if (ro)
+	if (ro && !boot_unlockable(path))
 		t->flags |= IFL_TF_READONLY;
 	return 0;
 }

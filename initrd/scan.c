@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bootpart.h"
 #include "log.h"
 #include "mtd.h"
 
@@ -109,7 +110,7 @@ void ifl_inv_describe(const char *sysdir, struct ifl_target_info *t)
 }
 
 /* Describe the disk sysdir as target name; 0, or -ENODEV for an empty drive. */
-static int scan_one(const char *sysdir, const char *name, const char *devdir,
+static int scan_one(const char *sysroot, const char *sysdir, const char *name, const char *devdir,
 		    struct ifl_agent_target *a)
 {
 	uint64_t sectors = ifl_sysfs_num(sysdir, "size", 0);
@@ -126,7 +127,11 @@ static int scan_one(const char *sysdir, const char *name, const char *devdir,
 	/* sysfs counts 512-byte sectors whatever the device's block size. */
 	a->info.size = sectors * 512;
 	a->info.block_size = a->info.write_size = lbs ? (uint32_t)lbs : 512;
-	if (ifl_sysfs_num(sysdir, "ro", 0))
+	/*
+	 * An eMMC boot partition reads ro=1 while only force_ro holds it; the
+	 * agent clears that for a write and restores it, so it is writable.
+	 */
+	if (ifl_sysfs_num(sysdir, "ro", 0) && !ifl_bootpart_unlockable(sysroot, name))
 		a->info.flags |= IFL_TF_READONLY;
 	ifl_inv_describe(sysdir, &a->info);
 	return 0;
@@ -156,7 +161,7 @@ int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdi
 			ifl_vlog("scan: %s is already a target; skipped", name);
 		else if (inv->n >= IFL_MAX_TARGETS)
 			ifl_log("scan: more than %d targets; %s skipped", IFL_MAX_TARGETS, name);
-		else if (scan_one(sysdir, name, devdir, &inv->t[inv->n]) == 0) {
+		else if (scan_one(sysroot, sysdir, name, devdir, &inv->t[inv->n]) == 0) {
 			inv->n++;
 			added++;
 		}

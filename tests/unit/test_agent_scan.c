@@ -49,6 +49,10 @@ static void make_tree(void)
 	put("class/block/mmcblk0boot0/size", "8192\n");
 	put("class/block/mmcblk0boot0/ro", "1\n");
 	put("class/block/mmcblk0boot0/device/name", "DG4016\n");
+	/* boot1: read-only only through force_ro, which the agent clears to write. */
+	put("class/block/mmcblk0boot1/size", "8192\n");
+	put("class/block/mmcblk0boot1/ro", "1\n");
+	put("class/block/mmcblk0boot1/force_ro", "1\n");
 
 	put("class/block/mmcblk0p1/size", "1048576\n");
 	put("class/block/mmcblk0rpmb/size", "8192\n");
@@ -94,12 +98,12 @@ static const struct ifl_agent_target *find(const struct ifl_targets *inv, const 
 Test(agent_scan, finds_whole_disks_only)
 {
 	static struct ifl_targets inv;
-	const char *want[] = {"mmcblk0", "mmcblk0boot0", "nvme0n1", "sda", "vda"};
+	const char *want[] = {"mmcblk0", "mmcblk0boot0", "mmcblk0boot1", "nvme0n1", "sda", "vda"};
 
-	cr_assert_eq(ifl_inv_scan(&inv, root, "/dev"), 5);
-	cr_assert_eq(inv.n, 5);
+	cr_assert_eq(ifl_inv_scan(&inv, root, "/dev"), 6);
+	cr_assert_eq(inv.n, 6);
 	/* scandir sorts by name. */
-	for (unsigned i = 0; i < 5; i++)
+	for (unsigned i = 0; i < 6; i++)
 		cr_assert_str_eq(inv.t[i].info.name, want[i]);
 	cr_assert_null(ifl_inv_find(&inv, "mmcblk0p1"), "partitions are skipped");
 	cr_assert_null(ifl_inv_find(&inv, "mmcblk0rpmb"), "RPMB is not a disk");
@@ -137,6 +141,17 @@ Test(agent_scan, boot_partition_is_read_only)
 	cr_assert_eq(t->info.flags, IFL_TF_READONLY);
 	cr_assert_str_eq(t->info.model, "DG4016");
 	cr_assert_str_eq(t->info.serial, "");
+}
+
+Test(agent_scan, boot_partition_held_by_force_ro_is_writable)
+{
+	static struct ifl_targets inv;
+	const struct ifl_agent_target *t;
+
+	ifl_inv_scan(&inv, root, "/dev");
+	t = find(&inv, "mmcblk0boot1");
+	cr_assert_not_null(t);
+	cr_assert_eq(t->info.flags & IFL_TF_READONLY, 0, "force_ro alone must not make it read-only");
 }
 
 Test(agent_scan, nvme_model_serial_block_size)
@@ -193,8 +208,8 @@ Test(agent_scan, names_already_present_are_kept)
 	close(fd);
 	snprintf(err, sizeof(err), "vda=%s", img);
 	cr_assert_eq(ifl_inv_add(&inv, err, err, sizeof(err)), 0, "%s", err);
-	cr_assert_eq(ifl_inv_scan(&inv, root, "/dev"), 4);
-	cr_assert_eq(inv.n, 5);
+	cr_assert_eq(ifl_inv_scan(&inv, root, "/dev"), 5);
+	cr_assert_eq(inv.n, 6);
 	cr_assert_eq(find(&inv, "vda")->info.kind, IFL_KIND_FILE, "the --target entry wins");
 	cr_assert_str_eq(find(&inv, "vda")->path, img);
 }
