@@ -26,6 +26,8 @@ static const char help_text[] =
 	"                                        write raw or gzip images, each read back and\n"
 	"                                        compared by SHA-256 unless --no-verify\n"
 	"  flash [OPTIONS] --plan FILE           the writes listed in FILE, all checked first\n"
+	"  flash [OPTIONS] --l4t DIR [--external-device DEV]\n"
+	"                                        an L4T package (flash.idx), sha1s checked first\n"
 	"  verify TARGET[@OFFSET] IMAGE          compare the target with an image; writes nothing\n"
 	"  read TARGET[@OFFSET][+LENGTH] OUTFILE copy a range into OUTFILE (- for stdout)\n"
 	"  erase TARGET[@OFFSET][+LENGTH]        make a range read back as zeros\n"

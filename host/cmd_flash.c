@@ -6,6 +6,7 @@
 
 #include "cmd.h"
 #include "flash.h"
+#include "l4t.h"
 #include "plan_run.h"
 #include "target.h"
 #include "units.h"
@@ -23,15 +24,23 @@ static const char usage[] =
 	"  --plan FILE  the writes listed in FILE, one `TARGET[/PARTNAME][@OFFSET] IMAGE\n"
 	"               [sha256=HEX]` a line; every image, partition, size, overlap and\n"
 	"               sha256 is checked before the first byte is written\n"
+	"flash [--no-verify] [--level N] [--chunk SIZE] --l4t DIR [--external-device DEV]\n"
+	"  --l4t DIR    the L4T package DIR (tools/kernel_flash/images, or its internal/ or\n"
+	"               external/): every file's flash.idx sha1 checked, then primary GPT,\n"
+	"               secondary GPT and partitions written per device (docs/PLAN.md)\n"
+	"  --external-device DEV  the disk for flash.idx device type 9 (nvme0n1, sda)\n"
 	"  --level N    zlib level 0-9 for the link (default 1; 0 sends chunks raw)\n"
 	"  --chunk SIZE bytes per chunk (default 1M, at most what the agent accepts)";
 
-enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK, OPT_BMAP, OPT_NO_BMAP, OPT_PLAN };
+enum { OPT_NO_VERIFY = 256, OPT_LEVEL, OPT_CHUNK, OPT_BMAP, OPT_NO_BMAP, OPT_PLAN, OPT_L4T,
+       OPT_EXTERNAL };
 
 /* --bmap FILE, or "" for --no-bmap; NULL: look for IMAGE.bmap. */
 static const char *bmap_opt;
 /* --plan FILE, or NULL. */
 static const char *plan_opt;
+/* --l4t DIR and --external-device DEV, or NULL. */
+static const char *l4t_opt, *external_opt;
 
 static int parse_level(struct ifl_ctx *c, const char *arg, int *level)
 {
@@ -63,6 +72,8 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 		{"bmap", required_argument, NULL, OPT_BMAP},
 		{"no-bmap", no_argument, NULL, OPT_NO_BMAP},
 		{"plan", required_argument, NULL, OPT_PLAN},
+		{"l4t", required_argument, NULL, OPT_L4T},
+		{"external-device", required_argument, NULL, OPT_EXTERNAL},
 		IFL_COMMON_LONGOPTS,
 		{NULL, 0, NULL, 0},
 	};
@@ -73,6 +84,7 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 	o->chunk = 1u << 20;
 	bmap_opt = NULL;
 	plan_opt = NULL;
+	l4t_opt = external_opt = NULL;
 	optind = 0;
 	while (rc == 0 && (opt = getopt_long(argc, argv, IFL_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
 		if (opt == OPT_NO_VERIFY)
@@ -87,6 +99,10 @@ static int parse_opts(struct ifl_ctx *c, int argc, char **argv, struct ifl_flash
 			bmap_opt = "";
 		else if (opt == OPT_PLAN)
 			plan_opt = optarg;
+		else if (opt == OPT_L4T)
+			l4t_opt = optarg;
+		else if (opt == OPT_EXTERNAL)
+			external_opt = optarg;
 		else
 			rc = ifl_ctx_option(c, opt, argv);
 	}
@@ -204,6 +220,33 @@ static int flash_plan(struct ifl_ctx *c, struct ifl_flash_opts *o)
 	return c->diag.exit;
 }
 
+/*
+ * flash --l4t: parse every flash.idx and check every sha1 before connecting,
+ * then build the ordered writes against the inventory, check them as a plan,
+ * and write them in one session.
+ */
+static int flash_l4t(struct ifl_ctx *c, struct ifl_flash_opts *o)
+{
+	struct ifl_plan_run pr;
+	struct ifl_session s;
+	struct ifl_l4t t;
+	int rc = ifl_l4t_load(l4t_opt, external_opt, &t, c->ui.mode == IFL_UI_QUIET ||
+			      c->ui.json ? NULL : stderr, &c->diag);
+
+	memset(&pr, 0, sizeof(pr));
+	if (rc == 0)
+		rc = ifl_ctx_connect(c, &s);
+	if (rc == 0) {
+		rc = ifl_l4t_plan(&t, &s.inv, &pr, &c->diag);
+		if (rc == 0)
+			rc = run(c, &s, (int)pr.n, pr.jobs, o);
+		ifl_session_close(&s, 1);
+	}
+	ifl_plan_run_free(&pr);
+	ifl_l4t_free(&t);
+	return c->diag.exit;
+}
+
 int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
 {
 	struct ifl_flash_opts o;
@@ -214,11 +257,18 @@ int ifl_cmd_flash(struct ifl_ctx *c, int argc, char **argv)
 	if (rc)
 		return rc == IFL_OPT_HELP ? IFL_EXIT_OK : c->diag.exit;
 	ifl_ctx_ready(c);
-	if (plan_opt && (argc != optind || (bmap_opt && bmap_opt[0])))
-		return ifl_ctx_usage(c, "flash", "--plan FILE takes no TARGET IMAGE pairs and no "
-				     "--bmap (put IMAGE.bmap beside each image)"), c->diag.exit;
+	if (plan_opt && (argc != optind || (bmap_opt && bmap_opt[0]) || l4t_opt))
+		return ifl_ctx_usage(c, "flash", "--plan FILE takes no TARGET IMAGE pairs, no --l4t "
+				     "and no --bmap (put IMAGE.bmap beside each image)"), c->diag.exit;
 	if (plan_opt)
 		return flash_plan(c, &o);
+	if (external_opt && !l4t_opt)
+		return ifl_ctx_usage(c, "flash", "--external-device goes with --l4t DIR"), c->diag.exit;
+	if (l4t_opt && (argc != optind || bmap_opt))
+		return ifl_ctx_usage(c, "flash", "--l4t DIR takes no TARGET IMAGE pairs, no --plan "
+				     "and no --bmap/--no-bmap"), c->diag.exit;
+	if (l4t_opt)
+		return flash_l4t(c, &o);
 	n = (argc - optind) / 2;
 	if (argc - optind < 2 || (argc - optind) % 2)
 		return ifl_ctx_usage(c, "flash", "give TARGET[@OFFSET] IMAGE pairs"), c->diag.exit;

@@ -143,12 +143,13 @@ int ifl_plan_run_check_sums(const struct ifl_plan_run *pr, struct ifl_diag *d)
 	return 0;
 }
 
-/* Append " (PLAN, line N)" to the refusal just recorded. */
-static int at_line(struct ifl_diag *d, const struct ifl_plan_run *pr, unsigned line, int rc)
+/* Append " (PLAN, line N)" for entry i to the refusal just recorded. */
+static int at_line(struct ifl_diag *d, const struct ifl_plan_run *pr, size_t i, int rc)
 {
 	size_t used = strlen(d->msg);
 
-	snprintf(d->msg + used, sizeof(d->msg) - used, " (%s, line %u)", pr->fname, line);
+	snprintf(d->msg + used, sizeof(d->msg) - used, " (%s, line %u)",
+		 pr->fnames ? pr->fnames[i] : pr->fname, pr->e[i].line);
 	return rc;
 }
 
@@ -166,7 +167,7 @@ int ifl_plan_run_resolve(struct ifl_plan_run *pr, const struct ifl_inventory *in
 
 		rc = ifl_target_resolve_image(inv, &j->spec, j->src->size, 1, &ti, d);
 		if (rc)
-			return free(sp), at_line(d, pr, pr->e[i].line, rc);
+			return free(sp), at_line(d, pr, i, rc);
 		sp[i] = (struct ifl_plan_span){.target = j->spec.name, .start = j->spec.offset,
 					       .len = j->src->size, .line = pr->e[i].line};
 	}
@@ -181,6 +182,7 @@ void ifl_plan_run_free(struct ifl_plan_run *pr)
 	for (size_t i = 0; pr->jobs && i < pr->n; i++)
 		ifl_source_close(pr->jobs[i].src);
 	free(pr->jobs);
+	free(pr->fnames);
 	free(pr->e);
 	memset(pr, 0, sizeof(*pr));
 }

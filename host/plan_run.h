@@ -16,6 +16,7 @@ struct ifl_plan_run {
 	const char *fname;          /* the plan's path, for messages */
 	struct ifl_plan_entry *e;   /* n lines with a write */
 	struct ifl_flash_job *jobs; /* one per entry: spec filled, image path; src opened by the caller */
+	const char **fnames;        /* per entry, the file its line is in; NULL: all in fname */
 	size_t n;
 };
 
