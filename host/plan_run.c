@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gpt.h"
 #include "hash.h"
 #include "target.h"
 
@@ -153,26 +154,171 @@ static int at_line(struct ifl_diag *d, const struct ifl_plan_run *pr, size_t i, 
 	return rc;
 }
 
+/* Skip skip bytes of s, then read exactly len into buf. Returns 0 or fill's errors. */
+static int fill_at(struct ifl_source *s, uint64_t skip, uint8_t *buf, size_t len)
+{
+	uint8_t tmp[4096];
+	int rc = s->ops->rewind(s);
+
+	while (rc == 0 && skip > 0) {
+		size_t n = skip < sizeof(tmp) ? (size_t)skip : sizeof(tmp);
+
+		rc = ifl_source_fill(s, tmp, n);
+		skip -= n;
+	}
+	if (rc == 0)
+		rc = ifl_source_fill(s, buf, len);
+	return rc;
+}
+
+/*
+ * The GPT that the image of job j (written at byte 0 of ti) puts on the disk.
+ * Returns 1 with *g filled, 0 when LBA 1 of the image does not start with the
+ * GPT signature (or the image is sparse/bmap: not read), -EINVAL with why set
+ * when it does but the image holds no usable GPT for ti (too short, a bad
+ * field or CRC), or a read error recorded in d. The source is rewound.
+ */
+static int image_gpt(const struct ifl_flash_job *j, const struct ifl_target_info *ti,
+		     struct ifl_gpt *g, char *why, size_t whycap, struct ifl_diag *d)
+{
+	struct ifl_source *s = j->src;
+	uint32_t bs = ti->block_size >= 512 ? ti->block_size : 512;
+	struct ifl_gpt_hdr h;
+	uint8_t *buf = NULL;
+	size_t elen;
+	uint64_t eoff;
+	int rc;
+
+	if (!ifl_source_whole(s) || s->size < (uint64_t)bs + 8)
+		return 0;
+	if (!(buf = malloc(bs)))
+		return ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory");
+	rc = fill_at(s, bs, buf, s->size < 2ull * bs ? (size_t)(s->size - bs) : bs);
+	if (rc)
+		goto fail;
+	if (memcmp(buf, "EFI PART", 8) != 0) {
+		rc = 0;
+		goto out;
+	}
+	if (s->size < 2ull * bs) {
+		snprintf(why, whycap, "the image ends inside the GPT header");
+		rc = -EINVAL;
+		goto out;
+	}
+	rc = ifl_gpt_parse_header(buf, bs, bs, ti->size / bs, &h, why, whycap);
+	if (rc) {
+		rc = -EINVAL;
+		goto out;
+	}
+	eoff = ifl_gpt_entries_offset(&h);
+	elen = ifl_gpt_entries_len(&h);
+	if (eoff > s->size || elen > s->size - eoff) {
+		snprintf(why, whycap, "the image ends before the end of the GPT entry array");
+		rc = -EINVAL;
+		goto out;
+	}
+	free(buf);
+	if (!(buf = malloc(elen ? elen : 1)))
+		return ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory");
+	rc = fill_at(s, eoff, buf, elen);
+	if (rc)
+		goto fail;
+	rc = ifl_gpt_parse_entries(&h, buf, elen, g, why, whycap) ? -EINVAL : 1;
+out:
+	free(buf);
+	if (s->ops->rewind(s))
+		return ifl_source_fail(s, d, -EIO);
+	return rc;
+fail:
+	free(buf);
+	return ifl_source_fail(s, d, rc);
+}
+
+/*
+ * Replace the partitions of target ti in inv by those of g. Returns 0, or
+ * -E2BIG when the inventory has no room for them.
+ */
+static int swap_parts(struct ifl_inventory *inv, const struct ifl_target_info *ti,
+		      const struct ifl_gpt *g)
+{
+	uint16_t idx = (uint16_t)(ti - inv->t), n = 0;
+
+	for (unsigned k = 0; k < inv->nparts; k++)
+		if (inv->part[k].target != idx)
+			inv->part[n++] = inv->part[k];
+	if (n + g->nparts > IFL_MAX_PARTS)
+		return -E2BIG;
+	for (unsigned k = 0; k < g->nparts; k++) {
+		struct ifl_part_info *p = &inv->part[n++];
+
+		memset(p, 0, sizeof(*p));
+		snprintf(p->name, sizeof(p->name), "%s", g->part[k].name);
+		p->target = idx;
+		p->start = g->part[k].start;
+		p->size = g->part[k].size;
+	}
+	inv->nparts = n;
+	return 0;
+}
+
 int ifl_plan_run_resolve(struct ifl_plan_run *pr, const struct ifl_inventory *inv,
 			 struct ifl_diag *d)
 {
 	struct ifl_plan_span *sp = calloc(pr->n ? pr->n : 1, sizeof(*sp));
+	struct ifl_inventory *cur = malloc(sizeof(*cur)); /* the tables as the plan leaves them */
+	struct ifl_gpt *g = malloc(sizeof(*g));
+	struct unusable { unsigned line; char why[256]; } *bad = calloc(IFL_MAX_TARGETS, sizeof(*bad));
 	char err[512];
-	size_t a, b;
-	int rc = sp ? 0 : ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory");
+	size_t a, b, i;
+	int rc = sp && cur && g && bad ? 0 : ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL,
+							  "out of memory");
 
-	for (size_t i = 0; rc == 0 && i < pr->n; i++) {
+	if (rc == 0)
+		*cur = *inv;
+	for (i = 0; rc == 0 && i < pr->n; i++) {
 		struct ifl_flash_job *j = &pr->jobs[i];
 		const struct ifl_target_info *ti;
+		int part = j->spec.part[0] && !j->spec.resolved;
+		struct unusable *u;
 
-		rc = ifl_target_resolve_image(inv, &j->spec, j->src->size, 1, &ti, d);
+		ti = part ? ifl_target_find(cur, j->spec.name) : NULL;
+		if (ti && bad[ti - cur->t].line) {
+			u = &bad[ti - cur->t];
+			rc = ifl_diag_set(d, -EINVAL, IFL_EXIT_USAGE, j->spec.label,
+					  "line %u writes a GPT to %s that is not usable (%s), so no "
+					  "partition of it can be named after that line", u->line,
+					  ti->name, u->why);
+			break;
+		}
+		rc = ifl_target_resolve_image(cur, &j->spec, j->src->size, 1, &ti, d);
 		if (rc)
-			return free(sp), at_line(d, pr, i, rc);
+			break;
 		sp[i] = (struct ifl_plan_span){.target = j->spec.name, .start = j->spec.offset,
 					       .len = j->src->size, .line = pr->e[i].line};
+		if (part || j->spec.offset != 0)
+			continue;
+		/* An image at byte 0 holding a GPT: later lines name its partitions. */
+		u = &bad[ti - cur->t];
+		rc = image_gpt(j, ti, g, u->why, sizeof(u->why), d);
+		if (rc == -EINVAL) {
+			u->line = pr->e[i].line;
+			g->nparts = 0;
+			rc = 1;
+		} else if (rc == 1)
+			u->line = 0;
+		if (rc == 1 && swap_parts(cur, ti, g))
+			rc = ifl_diag_set(d, -E2BIG, IFL_EXIT_USAGE, j->image, "the GPT has more "
+					  "partitions than the inventory of one session holds");
+		else if (rc == 1)
+			rc = 0;
 	}
+	if (rc && i < pr->n)
+		rc = at_line(d, pr, i, rc);
 	if (rc == 0 && ifl_plan_check_overlaps(sp, pr->n, pr->fname, &a, &b, err, sizeof(err)))
 		rc = ifl_diag_set(d, -EEXIST, IFL_EXIT_USAGE, NULL, "%s; nothing was written", err);
+	free(bad);
+	free(g);
+	free(cur);
 	free(sp);
 	return rc;
 }

@@ -38,8 +38,12 @@ int ifl_plan_run_check_sums(const struct ifl_plan_run *pr, struct ifl_diag *d);
 /*
  * Resolve every job against inv (targets, partitions, images fitting, writable;
  * offsets made absolute), then refuse two writes whose bytes overlap on one
- * device, naming both lines (exit 2). Each job's src must be open. Returns 0,
- * or the first refusal in d (its message ends with the plan line).
+ * device, naming both lines (exit 2). A line writing a whole target at
+ * offset 0 with a raw/gzip image that holds a GPT makes later TARGET/PARTNAME
+ * lines resolve against that GPT (docs/PLAN.md); an image whose LBA 1 says
+ * "EFI PART" but holds no usable GPT makes them a refusal (exit 2). Each job's
+ * src must be open (it is rewound after being read). Returns 0, or the first
+ * refusal in d (its message ends with the plan line).
  */
 int ifl_plan_run_resolve(struct ifl_plan_run *pr, const struct ifl_inventory *inv,
 			 struct ifl_diag *d);

@@ -86,4 +86,21 @@ printf 'disk/boot %s\ndisk/APP %s sha256=%064d\n' "$T/boot.bin" "$T/app.ext4" 0 
 expect_exit 1 "$IFL" -c "$C" flash --plan "$T/sum.txt"
 expect_err 'sum\.txt: line 2: the image.s SHA-256'
 unchanged "sha256 mismatch"
+# A blank disk: the plan writes the GPT first, then names its partitions,
+# which resolve against the GPT in the image (the disk has none yet).
+truncate -s 64M "$T/blank"
+C2=$(exec_conn --target blank="$T/blank")
+gzip -c "$T/boot.bin" >"$T/boot.gz"
+cat >"$T/blank.txt" <<PLAN
+blank           $T/gpt-primary.bin
+blank/boot      $T/boot.gz
+blank/APP       $T/app.ext4
+blank/data      $T/data.bin
+PLAN
+expect_exit 0 "$IFL" -c "$C2" flash --plan "$T/blank.txt"
+[ "$(sha "$T/blank" 0 $MiB)" = "$(sha "$T/gpt-primary.bin")" ] || fail "blank: GPT bytes differ"
+[ "$(sha "$T/blank" $((1 * MiB)) $((4 * MiB)))" = "$(sha "$T/boot.bin")" ] || fail "blank: boot bytes differ"
+[ "$(sha "$T/blank" $((9 * MiB)) $((16 * MiB)))" = "$(sha "$T/app.ext4")" ] || fail "blank: APP bytes differ"
+[ "$(sha "$T/blank" $((25 * MiB)) $((2 * MiB)))" = "$(sha "$T/data.bin")" ] || fail "blank: data bytes differ"
+"$IFL" -c "$C2" info 2>/dev/null | grep -q '/APP' || fail "blank: info lacks /APP after the plan"
 echo "t_plan_gpt: ok"

@@ -336,3 +336,101 @@ Test(plan_run, plan_sha256_checked, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert(strstr(d.msg, "plan.txt: line 2: the image's SHA-256 is"), "%s", d.msg);
 	ifl_plan_run_free(&pr);
 }
+
+/* dir/gpt.img: the first MiB of a 64 MiB disk whose GPT holds APP (8 MiB at 2 MiB) and new (4 MiB at 10 MiB). */
+static void make_gpt_image(void)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "cd '%s' && truncate -s 64M full.img && sgdisk -o -n 1:4096:+8M "
+		 "-c 1:APP -n 2:0:+4M -c 2:new full.img >/dev/null && head -c 1048576 full.img >gpt.img && "
+		 "gzip -c gpt.img >gpt.gz && head -c 1024 gpt.img >short.img && head -c 4096 gpt.img >hdr.img && "
+		 "head -c 4096 /dev/urandom >a && head -c 4096 /dev/urandom >b", dir);
+	cr_assert_eq(system(cmd), 0, "sgdisk failed: %s", cmd);
+}
+
+/* Load plan text ("%1$s" is dir) and open every image for real. */
+static int load_real(struct ifl_plan_run *pr, const char *fmt, struct ifl_diag *d)
+{
+	char text[2000];
+	int rc;
+
+	snprintf(text, sizeof(text), fmt, dir);
+	rc = load(pr, text, NULL, d);
+	for (size_t i = 0; rc == 0 && i < pr->n; i++)
+		rc = ifl_source_open(pr->jobs[i].image, &pr->jobs[i].src, d);
+	return rc;
+}
+
+Test(plan_run, plan_names_resolve_against_a_gpt_it_writes, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	static const char *const gpts[] = {"gpt.img", "gpt.gz"};
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+	char fmt[400];
+
+	make_gpt_image();
+	for (unsigned k = 0; k < 2; k++) {
+		/* Line 1 still sees the disk's table (boot at 1 MiB); lines 3-4 see the image's. */
+		snprintf(fmt, sizeof(fmt), "disk/boot %%1$s/a\ndisk %%1$s/%s\ndisk/APP %%1$s/b\n"
+			 "disk/new@4K %%1$s/a\n", gpts[k]);
+		cr_assert_eq(load_real(&pr, fmt, &d), 0, "%s", d.msg);
+		cr_assert_eq(ifl_plan_run_resolve(&pr, &inv, &d), 0, "%s: %s", gpts[k], d.msg);
+		cr_assert_eq(pr.jobs[0].spec.offset, MiB);
+		cr_assert_eq(pr.jobs[1].spec.offset, 0);
+		cr_assert_eq(pr.jobs[2].spec.offset, 2 * MiB, "%s", gpts[k]);
+		cr_assert_eq(pr.jobs[3].spec.offset, 10 * MiB + 4096);
+		/* The image is read again from its first byte when flashed. */
+		cr_assert_eq(pr.jobs[1].src->size, MiB);
+		ifl_plan_run_free(&pr);
+	}
+	/* The source inventory is left alone. */
+	cr_assert_eq(inv.nparts, 4);
+	cr_assert_str_eq(inv.part[0].name, "boot");
+}
+
+Test(plan_run, plan_refuses_old_names_after_a_new_gpt, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+
+	make_gpt_image();
+	cr_assert_eq(load_real(&pr, "disk %1$s/gpt.img\ndisk/boot %1$s/a\n", &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_plan_run_resolve(&pr, &inv, &d), -ENOENT);
+	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
+	cr_assert(strstr(d.msg, "no such partition; disk has: APP, new"), "%s", d.msg);
+	cr_assert(strstr(d.msg, "line 2)"), "%s", d.msg);
+	ifl_plan_run_free(&pr);
+	/* Other targets keep their tables. */
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(load_real(&pr, "disk %1$s/gpt.img\nmmcblk0/APP %1$s/a\n", &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_plan_run_resolve(&pr, &inv, &d), 0, "%s", d.msg);
+	cr_assert_eq(pr.jobs[1].spec.offset, 4 * MiB);
+	ifl_plan_run_free(&pr);
+}
+
+Test(plan_run, plan_gpt_image_too_short_is_not_usable, .init = mkdir_tmp, .fini = rm_tmp)
+{
+	static const char *const shorts[] = {"short.img", "hdr.img"};
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+	char fmt[200];
+
+	make_gpt_image();
+	for (unsigned k = 0; k < 2; k++) {
+		/* short.img ends after the header, hdr.img inside the entry array. */
+		memset(&d, 0, sizeof(d));
+		snprintf(fmt, sizeof(fmt), "disk %%1$s/%s\ndisk/APP %%1$s/a\n", shorts[k]);
+		cr_assert_eq(load_real(&pr, fmt, &d), 0, "%s", d.msg);
+		cr_assert_eq(ifl_plan_run_resolve(&pr, &inv, &d), -EINVAL, "%s", shorts[k]);
+		cr_assert_eq(d.exit, IFL_EXIT_USAGE);
+		cr_assert(strstr(d.msg, "line 1 writes a GPT to disk that is not usable"), "%s", d.msg);
+		cr_assert(strstr(d.msg, "line 2)"), "%s", d.msg);
+		ifl_plan_run_free(&pr);
+	}
+	/* Without partition names after it, such an image is just bytes. */
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(load_real(&pr, "disk %1$s/hdr.img\nmmcblk0/APP %1$s/a\n", &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_plan_run_resolve(&pr, &inv, &d), 0, "%s", d.msg);
+	ifl_plan_run_free(&pr);
+}
