@@ -257,24 +257,6 @@ Test(agent_bootpart, clear_failure_is_a_clear_error)
 	cr_assert_eq(ifl_open_code(-EACCES), IFL_E_READONLY);
 }
 
-Test(agent_bootpart, clear_refused_is_read_only)
-{
-	struct ifl_bootpart bp;
-	char msg[256] = "", path[512];
-	int rc;
-
-	if (geteuid() == 0)
-		cr_skip_test("root writes a 0444 file; covered by clear_failure_is_a_clear_error");
-	snprintf(path, sizeof(path), "%s/class/block/mmcblk0boot0/force_ro", R.sys);
-	cr_assert_eq(chmod(path, 0444), 0);
-	make_dev("mmcblk0boot0");
-	snprintf(R.dev, sizeof(R.dev), "%s/dev/mmcblk0boot0", R.root);
-	rc = ifl_bootpart_unlock(&bp, R.sys, R.dev, msg, sizeof(msg));
-	cr_assert_eq(rc, -EACCES);
-	cr_assert_eq(ifl_open_code(rc), IFL_E_READONLY);
-	cr_assert(strncmp(msg, "mmcblk0boot0: cannot clear force_ro (", 37) == 0, "%s", msg);
-}
-
 /* ---- through a sink ---- */
 
 Test(agent_bootpart, sink_clears_while_open)
