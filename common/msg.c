@@ -42,11 +42,12 @@ int ifl_dec_hello(const uint8_t *p, size_t len, struct ifl_hello *m)
 }
 
 /*
- * The partitions of target ti after its fixed fields: u16 count, then name,
- * start, size each. A target without partitions gets no count at all, so its
- * entry reads the same as from an agent that predates partitions.
+ * The optional tail of target ti after serial: u16 count and the partitions
+ * (name, start, size each), then u32 bad_blocks. Trailing fields that are
+ * zero are left out, so a plain disk's entry reads the same as from an agent
+ * that predates them.
  */
-static void enc_parts(struct ifl_cur *c, const struct ifl_inventory *m, unsigned ti)
+static void enc_tail(struct ifl_cur *c, const struct ifl_inventory *m, unsigned ti)
 {
 	unsigned n = 0;
 
@@ -54,7 +55,7 @@ static void enc_parts(struct ifl_cur *c, const struct ifl_inventory *m, unsigned
 		n += m->part[k].target == ti;
 	if (n > IFL_MAX_TARGET_PARTS)
 		c->err = -EINVAL;
-	if (n == 0 || c->err)
+	if ((n == 0 && m->t[ti].bad_blocks == 0) || c->err)
 		return;
 	ifl_cur_put16(c, (uint16_t)n);
 	for (unsigned k = 0; k < m->nparts; k++) {
@@ -70,6 +71,8 @@ static void enc_parts(struct ifl_cur *c, const struct ifl_inventory *m, unsigned
 		ifl_cur_put64(c, p->start);
 		ifl_cur_put64(c, p->size);
 	}
+	if (m->t[ti].bad_blocks)
+		ifl_cur_put32(c, m->t[ti].bad_blocks);
 }
 
 static void enc_target(struct ifl_cur *c, const struct ifl_inventory *m, unsigned i)
@@ -88,7 +91,7 @@ static void enc_target(struct ifl_cur *c, const struct ifl_inventory *m, unsigne
 	ifl_cur_put8(c, t->flags);
 	ifl_cur_putstr(c, t->model, 0);
 	ifl_cur_putstr(c, t->serial, 0);
-	enc_parts(c, m, i);
+	enc_tail(c, m, i);
 	if (!c->err && c->off - start - 2 > 0xffff)
 		c->err = -ENOBUFS;
 	if (!c->err)
@@ -116,9 +119,10 @@ int ifl_enc_inventory(const struct ifl_inventory *m, uint8_t *buf, size_t cap, s
 
 /*
  * The partition list of target ti, if the entry e has one (older agents end
- * the entry after serial). Each must lie inside the target.
+ * the entry after serial), then bad_blocks if present. Each partition must
+ * lie inside the target.
  */
-static void dec_parts(struct ifl_cur *e, struct ifl_inventory *m, unsigned ti)
+static void dec_tail(struct ifl_cur *e, struct ifl_inventory *m, unsigned ti)
 {
 	const struct ifl_target_info *t = &m->t[ti];
 	unsigned n;
@@ -142,6 +146,8 @@ static void dec_parts(struct ifl_cur *e, struct ifl_inventory *m, unsigned ti)
 		else
 			m->nparts++;
 	}
+	if (!e->err && e->off < e->len)
+		m->t[ti].bad_blocks = ifl_cur_u32(e);
 }
 
 static void dec_target(struct ifl_cur *c, struct ifl_inventory *m, unsigned i)
@@ -163,7 +169,7 @@ static void dec_target(struct ifl_cur *c, struct ifl_inventory *m, unsigned i)
 	t->flags = ifl_cur_u8(&e);
 	ifl_cur_str(&e, t->model, sizeof(t->model), 0);
 	ifl_cur_str(&e, t->serial, sizeof(t->serial), 0);
-	dec_parts(&e, m, i);
+	dec_tail(&e, m, i);
 	/* Trailing bytes inside an entry are fields of a later version. */
 	if (e.err)
 		c->err = e.err;

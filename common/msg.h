@@ -31,6 +31,8 @@ enum ifl_err {
 enum { IFL_KIND_FILE = 0, IFL_KIND_BLOCK = 1, IFL_KIND_MTD_NOR = 2, IFL_KIND_MTD_NAND = 3 };
 #define IFL_TF_READONLY 0x01u
 #define IFL_TF_REMOVABLE 0x02u
+#define IFL_TF_SD 0x04u   /* an SD card (MMC bus, card type "SD") */
+#define IFL_TF_EMMC 0x08u /* eMMC: its user area or a boot partition (card type "MMC") */
 
 #define IFL_INV_POWER 0x01u    /* agent honours REBOOT / POWEROFF */
 #define IFL_RANGE_VERIFY 0x01u /* BEGIN: read back and hash after END */
@@ -50,6 +52,7 @@ struct ifl_target_info {
 	uint8_t kind, flags;
 	char model[IFL_STR_MAX + 1];
 	char serial[IFL_STR_MAX + 1];
+	uint32_t bad_blocks; /* NAND: erase blocks marked bad; 0 for everything else */
 };
 
 /* A GPT partition of target t[target], as found by the agent. */

@@ -10,8 +10,19 @@
 
 static const char usage[] =
 	"info\n"
-	"  List the agent's targets: name, kind, size, block size, read-only, model, serial,\n"
-	"  and under each the GPT partitions it holds (name, start, size).";
+	"  List the agent's targets: name, kind (emmc and sd for MMC cards), size, block size,\n"
+	"  read-only, bad erase blocks (NAND), model, serial, and under each the GPT partitions\n"
+	"  it holds (name, start, size).";
+
+/* "emmc" or "sd" for an MMC card, else the kind. */
+static const char *kind_name(const struct ifl_target_info *t)
+{
+	if (t->flags & IFL_TF_EMMC)
+		return "emmc";
+	if (t->flags & IFL_TF_SD)
+		return "sd";
+	return ifl_target_kind(t->kind);
+}
 
 /* "partitions": [{name, start, size}] of target ti (GPT, as the agent read it). */
 static void json_parts(struct ifl_json *j, const struct ifl_inventory *inv, unsigned ti)
@@ -64,6 +75,7 @@ static void info_json(struct ifl_ctx *c, const struct ifl_inventory *inv)
 		ifl_json_open(&j, NULL, '{');
 		ifl_json_str(&j, "name", t->name);
 		ifl_json_str(&j, "kind", ifl_target_kind(t->kind));
+		ifl_json_str(&j, "media", t->flags & IFL_TF_EMMC ? "emmc" : t->flags & IFL_TF_SD ? "sd" : "");
 		ifl_json_u64(&j, "size", t->size);
 		ifl_json_str(&j, "size_human", ifl_fmt_size(t->size, sz, sizeof(sz)));
 		ifl_json_u64(&j, "block_size", t->block_size);
@@ -71,6 +83,7 @@ static void info_json(struct ifl_ctx *c, const struct ifl_inventory *inv)
 		ifl_json_u64(&j, "write_size", t->write_size);
 		ifl_json_bool(&j, "read_only", !!(t->flags & IFL_TF_READONLY));
 		ifl_json_bool(&j, "removable", !!(t->flags & IFL_TF_REMOVABLE));
+		ifl_json_u64(&j, "bad_blocks", t->bad_blocks);
 		ifl_json_str(&j, "model", t->model);
 		ifl_json_str(&j, "serial", t->serial);
 		json_parts(&j, inv, i);
@@ -102,16 +115,20 @@ static void info_table(struct ifl_ctx *c, const struct ifl_inventory *inv)
 		inv->agent_version[0] ? inv->agent_version : "unknown version", inv->ntargets,
 		inv->ntargets == 1 ? "" : "s", ifl_fmt_size(inv->max_chunk, sz, sizeof(sz)),
 		inv->flags & IFL_INV_POWER ? ", reboot/poweroff allowed" : "");
-	fprintf(f, "%-*s  %-8s  %10s  %14s  %6s  %-3s  %-*s  %s\n", wn, "NAME", "KIND", "SIZE",
-		"BYTES", "BLOCK", "RO", wm, "MODEL", "SERIAL");
+	fprintf(f, "%-*s  %-8s  %10s  %14s  %6s  %-3s  %4s  %-*s  %s\n", wn, "NAME", "KIND", "SIZE",
+		"BYTES", "BLOCK", "RO", "BAD", wm, "MODEL", "SERIAL");
 	for (unsigned i = 0; i < inv->ntargets; i++) {
 		const struct ifl_target_info *t = &inv->t[i];
 
-		fprintf(f, "%-*s  %-8s  %10s  %14llu  %6u  %-3s  %-*s  %s\n", wn, t->name,
-			ifl_target_kind(t->kind), ifl_fmt_size(t->size, sz, sizeof(sz)),
+		char bad[12] = "-";
+
+		if (t->kind == IFL_KIND_MTD_NAND)
+			snprintf(bad, sizeof(bad), "%u", t->bad_blocks);
+		fprintf(f, "%-*s  %-8s  %10s  %14llu  %6u  %-3s  %4s  %-*s  %s\n", wn, t->name,
+			kind_name(t), ifl_fmt_size(t->size, sz, sizeof(sz)),
 			(unsigned long long)t->size, t->block_size,
-			t->flags & IFL_TF_READONLY ? "yes" : "no", wm, t->model[0] ? t->model : "-",
-			t->serial[0] ? t->serial : "-");
+			t->flags & IFL_TF_READONLY ? "yes" : "no", bad, wm,
+			t->model[0] ? t->model : "-", t->serial[0] ? t->serial : "-");
 		table_parts(f, inv, i);
 	}
 	fflush(f);

@@ -43,6 +43,24 @@ int ifl_mtd_check_align(const char *name, uint64_t off, uint32_t eb, char *msg, 
 	return -EINVAL;
 }
 
+int ifl_mtd_check_whole(const char *name, uint64_t off, uint64_t len, uint32_t eb, char *msg,
+			size_t cap)
+{
+	char at[24], blk[24];
+
+	if (eb == 0 || (off % eb == 0 && len % eb == 0))
+		return 0;
+	ifl_fmt_size(eb, blk, sizeof(blk));
+	if (off % eb)
+		snprintf(msg, cap, "%s: offset %s is not a multiple of the %s erase block; erase "
+			 "from a multiple of %s", name, ifl_fmt_size(off, at, sizeof(at)), blk, blk);
+	else
+		snprintf(msg, cap, "%s: an erase of %llu bytes at %s ends inside a %s erase block "
+			 "and would lose the rest of it; erase a multiple of %s", name,
+			 (unsigned long long)len, ifl_fmt_size(off, at, sizeof(at)), blk, blk);
+	return -EINVAL;
+}
+
 int ifl_mtd_build_map(uint32_t *map, uint32_t nblk, uint32_t first, uint32_t end,
 		      int (*bad)(void *arg, uint32_t block), void *arg, uint32_t *ngood,
 		      uint32_t *nbad)

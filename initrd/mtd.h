@@ -56,7 +56,16 @@ int ifl_mtd_kind(int type, const char *name);
 int ifl_mtd_check_align(const char *name, uint64_t off, uint32_t eb, char *msg, size_t cap);
 
 /*
- * Build the erase-block map of a write: logical block k of the range
+ * Refuse an erase of len bytes at off on an MTD target whose erase block is
+ * eb bytes unless it covers whole blocks: a partial block would lose the
+ * bytes of it outside the range. Writes a sentence naming the sizes to
+ * msg[cap]. Returns 0 or -EINVAL.
+ */
+int ifl_mtd_check_whole(const char *name, uint64_t off, uint64_t len, uint32_t eb, char *msg,
+			size_t cap);
+
+/*
+ * Build the erase-block map of a range: logical block k of the range
  * (k < nblk) lands on physical block map[k], taking good blocks in order
  * from first and skipping those for which bad(arg, block) is nonzero, up to
  * block end (exclusive), as nandwrite does. *nbad counts the bad blocks passed.

@@ -13,20 +13,12 @@
 
 #define MTD_WRITEABLE 0x400 /* mtd-abi.h: the device takes writes */
 
-/* model = `name`, with the bad-block count of a NAND (no wire field holds it yet). */
+/* model = the MTD's `name`; a NAND also reports its bad-block count. */
 static void describe(const char *sysdir, struct ifl_target_info *t)
 {
-	char name[IFL_STR_MAX + 1];
-	uint64_t nbad;
-
-	ifl_sysfs_attr(sysdir, "name", name, sizeof(name));
-	if (t->kind != IFL_KIND_MTD_NAND) {
-		snprintf(t->model, sizeof(t->model), "%s", name);
-		return;
-	}
-	nbad = ifl_sysfs_num(sysdir, "bad_blocks", 0);
-	snprintf(t->model, sizeof(t->model), "%.100s (%llu bad block%s)", name,
-		 (unsigned long long)nbad, nbad == 1 ? "" : "s");
+	ifl_sysfs_attr(sysdir, "name", t->model, sizeof(t->model));
+	if (t->kind == IFL_KIND_MTD_NAND)
+		t->bad_blocks = (uint32_t)ifl_sysfs_num(sysdir, "bad_blocks", 0);
 }
 
 int ifl_mtd_probe(const char *path, unsigned minor, struct ifl_target_info *t)

@@ -105,8 +105,17 @@ void ifl_inv_describe(const char *sysdir, struct ifl_target_info *t)
 		if (ifl_sysfs_attr(sysdir, "device/wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
 			if (ifl_sysfs_attr(sysdir, "wwid", t->serial, sizeof(t->serial)) || !t->serial[0])
 				ifl_sysfs_attr(sysdir, "serial", t->serial, sizeof(t->serial));
+	char type[8];
+
 	if (ifl_sysfs_num(sysdir, "removable", 0))
 		t->flags |= IFL_TF_REMOVABLE;
+	/* The MMC core's card type: an SD card, or eMMC (its boot partitions share the card). */
+	if (ifl_sysfs_attr(sysdir, "device/type", type, sizeof(type)) == 0) {
+		if (strcmp(type, "SD") == 0)
+			t->flags |= IFL_TF_SD;
+		else if (strcmp(type, "MMC") == 0)
+			t->flags |= IFL_TF_EMMC;
+	}
 }
 
 /* Describe the disk sysdir as target name; 0, or -ENODEV for an empty drive. */

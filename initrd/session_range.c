@@ -81,6 +81,25 @@ static int erase_range(struct ifl_session *s, struct ifl_sink *sink, const struc
 	return rc;
 }
 
+/*
+ * Checks that need the medium, before anything is read or erased: an MTD
+ * range goes through the bad-block map a write there builds. Returns 0 or
+ * the ERROR code for the refusal in msg.
+ */
+static uint32_t prepare(struct ifl_sink *sink, uint8_t type, const struct ifl_range *r,
+			char *msg, size_t cap)
+{
+	enum ifl_sink_use use = type == IFL_T_ERASE ? IFL_USE_ERASE
+				: type == IFL_T_HASH ? IFL_USE_HASH : IFL_USE_READ;
+	int rc = ifl_sink_prepare(sink, use, r->offset, r->length, msg, cap);
+
+	if (rc == 0)
+		return 0;
+	if (rc == -EINVAL || rc == -ENOSPC)
+		return IFL_E_RANGE;
+	return rc == -ENOMEM ? IFL_E_INTERNAL : IFL_E_IO;
+}
+
 /* Run READ, HASH or ERASE on an open sink; fill the RESULT or msg. */
 static int run_range(struct ifl_session *s, uint8_t type, struct ifl_sink *sink,
 		     const struct ifl_range *r, struct ifl_result *res, char *msg, size_t cap)
@@ -123,6 +142,11 @@ int ifl_on_range(struct ifl_session *s, const struct ifl_frame_hdr *h, const uin
 	rc = ifl_sink_open(&sink, t, wr, msg, sizeof(msg));
 	if (rc)
 		return ifl_tx_error(&s->tx, ifl_open_code(rc), h->seq, "%s", msg);
+	code = prepare(&sink, h->type, &r, msg, sizeof(msg));
+	if (code) {
+		ifl_sink_close(&sink);
+		return ifl_tx_error(&s->tx, code, h->seq, "%s", msg);
+	}
 	ifl_vlog("%s: %s %llu bytes at %llu", t->info.name, what, (unsigned long long)r.length,
 		 (unsigned long long)r.offset);
 	rc = run_range(s, h->type, &sink, &r, &res, msg, sizeof(msg));

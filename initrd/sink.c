@@ -71,6 +71,13 @@ int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writ
 	return 0;
 }
 
+int ifl_sink_prepare(struct ifl_sink *s, enum ifl_sink_use use, uint64_t off, uint64_t len,
+		     char *msg, size_t cap)
+{
+	s->use = use;
+	return s->ops->prepare ? s->ops->prepare(s, off, len, msg, cap) : 0;
+}
+
 int ifl_sink_sync(struct ifl_sink *s)
 {
 	while (fsync(s->fd) < 0) {

@@ -15,10 +15,11 @@ struct ifl_sink;
  * offsets are bytes from the start of the target. write and read move the
  * whole buffer; zero makes the range read back as zeros; drop_cache makes
  * the next read come from the medium where the kernel allows it. prepare
- * (may be NULL) is called once at BEGIN for the range a write will cover,
- * before anything is written; it refuses with -EINVAL or -ENOSPC (a
- * sentence for the user in msg[cap]) when the range does not suit the medium.
- * synced (may be NULL) runs after each successful fsync of a written target.
+ * (may be NULL) is called once for the range a request will cover (s->use
+ * says which kind), before anything is read or written; it refuses with
+ * -EINVAL or -ENOSPC (a sentence for the user in msg[cap]) when the range
+ * does not suit the medium. synced (may be NULL) runs after each successful
+ * fsync of a written target.
  */
 struct ifl_sink_ops {
 	const char *name;
@@ -30,12 +31,21 @@ struct ifl_sink_ops {
 	void (*synced)(struct ifl_sink *s);
 };
 
+/*
+ * What a sink serves. A NAND READ, HASH or ERASE goes through the same
+ * bad-block map a write of that range built, so it sees what the write put
+ * there; only a write may end inside an erase block (ERASE would lose the
+ * bytes after its range). ifl_sink_open leaves IFL_USE_WRITE.
+ */
+enum ifl_sink_use { IFL_USE_WRITE, IFL_USE_READ, IFL_USE_HASH, IFL_USE_ERASE };
+
 struct ifl_sink {
 	const struct ifl_sink_ops *ops;
 	const struct ifl_agent_target *t;
 	int fd;
 	int writable;
-	/* MTD: logical erase block k of the write at map_off is physical block map[k]. */
+	enum ifl_sink_use use;
+	/* MTD: logical erase block k of the range at map_off is physical block map[k]. */
 	uint32_t *map, nmap;
 	uint64_t map_off;
 	/* MTD: what the write did, added to by the workers with atomics. */
@@ -64,6 +74,15 @@ int ifl_sink_open(struct ifl_sink *s, const struct ifl_agent_target *t, int writ
 
 /* Where ifl_sink_open finds force_ro: "/sys" unless a test points it at a fake tree. */
 void ifl_sink_set_sysroot(const char *sysroot);
+
+/*
+ * Set s->use and run the backend's prepare (when it has one) for len bytes
+ * at off, before the request touches the target. Returns 0, or -EINVAL or
+ * -ENOSPC with a sentence for the user in msg[cap] when the range does not
+ * suit the medium, -ENOMEM, or the errno of probing the medium.
+ */
+int ifl_sink_prepare(struct ifl_sink *s, enum ifl_sink_use use, uint64_t off, uint64_t len,
+		     char *msg, size_t cap);
 
 /*
  * fsync the target (an MTD device has nothing to flush), then run the

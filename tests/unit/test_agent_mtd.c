@@ -1,11 +1,13 @@
-/* test_agent_mtd.c - MTD rules (kinds, alignment, bad-block map), the sysfs scan and the sink's skip path. */
+/* test_agent_mtd.c - MTD rules and bad-block map, the sysfs scan, the sink's map and skip paths. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mtd.h"
@@ -139,7 +141,8 @@ Test(mtd, scan_sysfs)
 	cr_assert_not_null(a);
 	cr_assert_eq(a->info.kind, IFL_KIND_MTD_NAND);
 	cr_assert_eq(a->info.write_size, 2048);
-	cr_assert_str_eq(a->info.model, "NAND simulator partition 0 (2 bad blocks)");
+	cr_assert_str_eq(a->info.model, "NAND simulator partition 0");
+	cr_assert_eq(a->info.bad_blocks, 2);
 	a = ifl_inv_find(&inv, "mtd2");
 	cr_assert_not_null(a);
 	cr_assert(a->info.flags & IFL_TF_READONLY);
@@ -147,27 +150,73 @@ Test(mtd, scan_sysfs)
 	cr_assert_null(ifl_inv_find(&inv, "mtd3"));
 }
 
-/* A regular file dressed as NOR with 4 KiB erase blocks: enough for the paths without ioctls. */
+/*
+ * A regular file dressed as MTD with 4 KiB erase blocks. This ioctl stands
+ * in for libc's in the agent objects linked here: on the fake's file it
+ * answers MEMGETBADBLOCK from fake_bad (bit b: block b is bad) and erases
+ * with 0xff, noting the block in fake_erased; other ioctls fail with ENOTTY
+ * as they do on a regular file, and other files go to the kernel.
+ */
+#define EB 4096
 static struct ifl_agent_target tgt;
+static dev_t fake_dev;
+static ino_t fake_ino;
+static uint32_t fake_bad, fake_erased;
 
-static int fake_mtd(struct ifl_sink *s, const uint8_t *content, size_t len)
+int ioctl(int fd, unsigned long req, ...)
+{
+	struct stat st;
+	va_list ap;
+	void *arg;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	if (!fake_ino || fstat(fd, &st) || st.st_ino != fake_ino || st.st_dev != fake_dev)
+		return (int)syscall(SYS_ioctl, fd, req, arg);
+	if (req == IFL_MEMGETBADBLOCK)
+		return (fake_bad >> (*(int64_t *)arg / EB)) & 1;
+	if (req == IFL_MEMERASE64) {
+		const struct ifl_mtd_erase64 *e = arg;
+		static uint8_t ff[EB];
+
+		memset(ff, 0xff, sizeof(ff));
+		cr_assert(e->start % EB == 0 && e->length == EB, "erase %llu+%llu",
+			  (unsigned long long)e->start, (unsigned long long)e->length);
+		fake_erased |= 1u << (e->start / EB);
+		return pwrite(fd, ff, EB, (off_t)e->start) == EB ? 0 : -1;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+
+static void fake_kind(struct ifl_sink *s, const uint8_t *content, size_t len, int kind)
 {
 	char path[] = "/tmp/ifl-mtd-sink-XXXXXX", msg[200];
 	int fd = mkstemp(path);
+	struct stat st;
 
 	cr_assert(fd >= 0);
 	cr_assert_eq(write(fd, content, len), (ssize_t)len);
+	cr_assert_eq(fstat(fd, &st), 0);
+	fake_ino = st.st_ino;
+	fake_dev = st.st_dev;
 	close(fd);
 	memset(&tgt, 0, sizeof(tgt));
 	strcpy(tgt.info.name, "mtd0");
 	strcpy(tgt.path, path);
-	tgt.info.kind = IFL_KIND_MTD_NOR;
+	tgt.info.kind = kind;
 	tgt.info.size = len;
-	tgt.info.erase_size = 4096;
+	tgt.info.erase_size = EB;
 	tgt.info.write_size = 1;
 	cr_assert_eq(ifl_sink_open(s, &tgt, 1, msg, sizeof(msg)), 0, "%s", msg);
 	unlink(path);
 	cr_assert_eq(s->ops, &ifl_sink_mtd_ops);
+}
+
+static int fake_mtd(struct ifl_sink *s, const uint8_t *content, size_t len)
+{
+	fake_kind(s, content, len, IFL_KIND_MTD_NOR);
 	return 0;
 }
 
@@ -222,5 +271,151 @@ Test(mtd, sink_reads_through_the_map)
 	cr_assert_eq(s.ops->read(&s, back, 200, 2 * 4096 - 100), 0);
 	cr_assert_eq(back[99], 'b');
 	cr_assert_eq(back[100], 'd');
+	cr_assert_eq(ifl_sink_close(&s), 0);
+}
+
+/* Eight NAND blocks holding 'a'..'h', with the bad ones in fake_bad. */
+static void fake_nand(struct ifl_sink *s, uint8_t chip[8 * EB])
+{
+	/* The bad-block log lines are expected here. */
+	cr_assert_not_null(freopen("/dev/null", "w", stderr));
+	for (int b = 0; b < 8; b++)
+		memset(chip + b * EB, 'a' + b, EB);
+	fake_kind(s, chip, 8 * EB, IFL_KIND_MTD_NAND);
+}
+
+Test(mtd, read_goes_through_a_map_built_for_the_read)
+{
+	static uint8_t chip[8 * EB], back[2 * EB];
+	struct ifl_sink s;
+	char msg[300];
+
+	fake_bad = 1u << 2;
+	fake_nand(&s, chip);
+	/* From inside block 1: the map starts at block 1 and skips block 2, as a write there would. */
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_READ, EB + 100, 2 * EB, msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_assert_eq(s.nmap, 3);
+	cr_assert_eq(s.map_off, EB);
+	cr_assert(s.map[0] == 1 && s.map[1] == 3 && s.map[2] == 4);
+	cr_assert_eq(s.ops->read(&s, back, sizeof(back), EB + 100), 0);
+	cr_assert_eq(back[0], 'b');
+	cr_assert_eq(back[EB - 101], 'b');
+	cr_assert_eq(back[EB - 100], 'd');
+	cr_assert_eq(back[2 * EB - 100], 'e');
+	cr_assert_eq(back[2 * EB - 1], 'e');
+	cr_assert_eq(fake_erased, 0);
+	cr_assert_eq(ifl_sink_close(&s), 0);
+}
+
+Test(mtd, read_returns_what_a_write_put_past_a_bad_block)
+{
+	static uint8_t chip[8 * EB], img[3 * EB + 100], back[sizeof(img)];
+	struct ifl_sink s;
+	char msg[300];
+
+	for (size_t i = 0; i < sizeof(img); i++)
+		img[i] = (uint8_t)(i * 13 + 5);
+	fake_bad = 1u << 3;
+	fake_nand(&s, chip);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_WRITE, EB, sizeof(img), msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_assert_eq(s.ops->write(&s, img, sizeof(img), EB), 0);
+	cr_assert_eq(fake_erased, 0x36, "erased 0x%x, not blocks 1, 2, 4, 5", fake_erased);
+	/* A new request on the same open file: its own map, from the same offset. */
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_HASH, EB, sizeof(img), msg, sizeof(msg)), 0,
+		     "%s", msg);
+	cr_assert_eq(s.ops->read(&s, back, sizeof(back), EB), 0);
+	cr_assert_eq(memcmp(back, img, sizeof(img)), 0);
+	/* Block 3 still holds what it held: a bad block is never written. */
+	cr_assert_eq(pread(s.fd, back, EB, 3 * EB), EB);
+	cr_assert_eq(back[0], 'd');
+	cr_assert_eq(back[EB - 1], 'd');
+	cr_assert_eq(ifl_sink_close(&s), 0);
+}
+
+Test(mtd, erase_goes_through_the_map_past_a_bad_block)
+{
+	static uint8_t chip[8 * EB], blk[EB], zero[EB];
+	struct ifl_sink s;
+	char msg[300];
+
+	fake_bad = 1u << 2;
+	fake_nand(&s, chip);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, EB, 2 * EB, msg, sizeof(msg)), 0, "%s",
+		     msg);
+	cr_assert_eq(s.ops->zero(&s, EB, 2 * EB), 0);
+	cr_assert_eq(fake_erased, (1u << 1) | (1u << 3), "erased 0x%x, not blocks 1 and 3",
+		     fake_erased);
+	for (int b = 0; b < 8; b++) {
+		cr_assert_eq(pread(s.fd, blk, EB, b * EB), EB);
+		if (b == 1 || b == 3)
+			cr_assert_eq(memcmp(blk, zero, EB), 0, "block %d is not zeros", b);
+		else
+			cr_assert(blk[0] == 'a' + b && blk[EB - 1] == 'a' + b, "block %d changed", b);
+	}
+	cr_assert_eq(ifl_sink_close(&s), 0);
+}
+
+Test(mtd, erase_refuses_a_partial_block)
+{
+	static uint8_t chip[8 * EB];
+	struct ifl_sink s;
+	char msg[300] = "";
+
+	fake_bad = 1u << 2;
+	fake_nand(&s, chip);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, EB, EB + 100, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "mtd0: an erase of 4196 bytes at 4.0 KiB ends inside a 4.0 KiB erase "
+			      "block and would lose the rest of it"), "%s", msg);
+	cr_assert_null(s.map);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, 100, EB, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "mtd0: offset 100 B is not a multiple of the 4.0 KiB erase block; "
+			      "erase from a multiple of 4.0 KiB"), "%s", msg);
+	/* Even with a map, the sink itself refuses an erase that ends inside a block... */
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, EB, 2 * EB, msg, sizeof(msg)), 0, "%s",
+		     msg);
+	cr_assert_eq(s.ops->zero(&s, EB, EB + 100), -EINVAL);
+	cr_assert_eq(fake_erased, 0);
+	/* ...while a write pads its last block. */
+	s.use = IFL_USE_WRITE;
+	cr_assert_eq(s.ops->zero(&s, EB, EB + 100), 0);
+	cr_assert_eq(ifl_sink_close(&s), 0);
+	/* NOR has no map, and the same refusal. */
+	fake_kind(&s, chip, sizeof(chip), IFL_KIND_MTD_NOR);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, 0, 100, msg, sizeof(msg)), -EINVAL);
+	cr_assert(strstr(msg, "ends inside a 4.0 KiB erase block"), "%s", msg);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, 0, EB, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert_null(s.map);
+	cr_assert_eq(s.ops->zero(&s, 0, 100), -EINVAL);
+	cr_assert_eq(ifl_sink_close(&s), 0);
+}
+
+Test(mtd, read_refuses_too_few_good_blocks)
+{
+	static uint8_t chip[8 * EB];
+	struct ifl_sink s;
+	char msg[300] = "";
+
+	fake_bad = (1u << 3) | (1u << 5);
+	fake_nand(&s, chip);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_READ, 0, 8 * EB, msg, sizeof(msg)), -ENOSPC);
+	cr_assert_str_eq(msg, "mtd0: reading 32.0 KiB from 0 B skips bad blocks as a flash does "
+			      "and needs 8 erase blocks of 4.0 KiB, but only 6 good blocks remain "
+			      "there (2 bad); nothing was read: at most 24576 bytes fit from 0 B");
+	cr_assert_null(s.map);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_HASH, 100, 6 * EB, msg, sizeof(msg)), -ENOSPC);
+	cr_assert(strstr(msg, "hashing 24.0 KiB from 100 B"), "%s", msg);
+	cr_assert(strstr(msg, "nothing was hashed: at most 24476 bytes fit from 100 B"), "%s", msg);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_ERASE, 2 * EB, 5 * EB, msg, sizeof(msg)), -ENOSPC);
+	cr_assert(strstr(msg, "erasing 20.0 KiB from 8.0 KiB"), "%s", msg);
+	cr_assert(strstr(msg, "nothing was erased: at most 16384 bytes fit"), "%s", msg);
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_WRITE, 0, 7 * EB, msg, sizeof(msg)), -ENOSPC);
+	cr_assert_str_eq(msg, "mtd0: the image needs 7 erase blocks of 4.0 KiB from 0 B but only 6 "
+			      "good blocks remain there (2 bad); nothing was erased");
+	/* Exactly the good blocks fit. */
+	cr_assert_eq(ifl_sink_prepare(&s, IFL_USE_READ, 0, 6 * EB, msg, sizeof(msg)), 0, "%s", msg);
+	cr_assert(s.map[2] == 2 && s.map[3] == 4 && s.map[4] == 6 && s.map[5] == 7);
+	cr_assert_eq(fake_erased, 0);
 	cr_assert_eq(ifl_sink_close(&s), 0);
 }

@@ -45,10 +45,12 @@ static void make_tree(void)
 	put("class/block/mmcblk0/removable", "0\n");
 	put("class/block/mmcblk0/device/name", "DG4016\n");
 	put("class/block/mmcblk0/device/serial", "0x1a2b3c4d\n");
+	put("class/block/mmcblk0/device/type", "MMC\n");
 
 	put("class/block/mmcblk0boot0/size", "8192\n");
 	put("class/block/mmcblk0boot0/ro", "1\n");
 	put("class/block/mmcblk0boot0/device/name", "DG4016\n");
+	put("class/block/mmcblk0boot0/device/type", "MMC\n");
 	/* boot1: read-only only through force_ro, which the agent clears to write. */
 	put("class/block/mmcblk0boot1/size", "8192\n");
 	put("class/block/mmcblk0boot1/ro", "1\n");
@@ -127,7 +129,27 @@ Test(agent_scan, emmc_name_and_serial)
 	cr_assert_eq(t->info.write_size, 512);
 	cr_assert_str_eq(t->info.model, "DG4016", "device/name when there is no model");
 	cr_assert_str_eq(t->info.serial, "0x1a2b3c4d");
-	cr_assert_eq(t->info.flags, 0);
+	cr_assert_eq(t->info.flags, IFL_TF_EMMC, "card type MMC: eMMC, writable, fixed");
+	cr_assert_eq(find(&inv, "mmcblk0boot0")->info.flags & IFL_TF_EMMC, IFL_TF_EMMC);
+	cr_assert_eq(find(&inv, "nvme0n1")->info.flags & (IFL_TF_EMMC | IFL_TF_SD), 0);
+}
+
+Test(agent_scan, sd_card_is_told_from_emmc)
+{
+	static struct ifl_targets inv;
+	const struct ifl_agent_target *t;
+
+	put("class/block/mmcblk1/size", "62333952\n");
+	put("class/block/mmcblk1/device/name", "SN64G\n");
+	put("class/block/mmcblk1/device/type", "SD\n");
+	put("class/block/mmcblk2/size", "2048\n");
+	put("class/block/mmcblk2/device/type", "SDIO\n");
+	ifl_inv_scan(&inv, root, "/dev");
+	t = find(&inv, "mmcblk1");
+	cr_assert_eq(t->info.flags & (IFL_TF_SD | IFL_TF_EMMC), IFL_TF_SD);
+	cr_assert_eq(find(&inv, "mmcblk0")->info.flags & (IFL_TF_SD | IFL_TF_EMMC), IFL_TF_EMMC);
+	cr_assert_eq(find(&inv, "mmcblk2")->info.flags & (IFL_TF_SD | IFL_TF_EMMC), 0,
+		     "an unknown card type is neither");
 }
 
 Test(agent_scan, boot_partition_is_read_only)
@@ -138,7 +160,7 @@ Test(agent_scan, boot_partition_is_read_only)
 	ifl_inv_scan(&inv, root, "/dev");
 	t = find(&inv, "mmcblk0boot0");
 	cr_assert_eq(t->info.size, 8192ull * 512);
-	cr_assert_eq(t->info.flags, IFL_TF_READONLY);
+	cr_assert_eq(t->info.flags, IFL_TF_READONLY | IFL_TF_EMMC);
 	cr_assert_str_eq(t->info.model, "DG4016");
 	cr_assert_str_eq(t->info.serial, "");
 }

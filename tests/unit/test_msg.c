@@ -67,9 +67,11 @@ static void wentry(struct wb *w, const void *name, size_t nlen, uint8_t kind, co
 	w8(w, 0);
 	wstr8(w, model, mlen);
 	wstr8(w, "SN1", 3);
-	/* Bytes of a later version come after the partition list (empty here). */
-	if (extra)
+	/* Bytes of a later version come after the partition list (empty here) and bad_blocks. */
+	if (extra) {
 		w16(w, 0);
+		w32(w, 7);
+	}
 	for (size_t i = 0; i < extra; i++)
 		w8(w, (uint8_t)(0xa0 + i));
 	ifl_put_le16(w->b + start, (uint16_t)(w->n - start - 2));
@@ -624,8 +626,10 @@ Test(msg, inventory_entry_extra_bytes_skipped)
 	cr_assert_eq(inv.t[1].kind, IFL_KIND_MTD_NOR);
 	cr_assert_eq(inv.t[1].size, 1ull << 33);
 	cr_assert_eq(inv.t[1].block_size, 512);
+	cr_assert_eq(inv.t[1].bad_blocks, 7);
 	cr_assert_str_eq(inv.t[2].name, "disk");
 	cr_assert_str_eq(inv.t[2].model, "");
+	cr_assert_eq(inv.t[2].bad_blocks, 0);
 	/* ...but trailing bytes after the last entry are still an error. */
 	w8(&w, 0);
 	cr_assert_eq(ifl_dec_inventory(w.b, w.n, &inv), -EPROTO);
@@ -787,6 +791,9 @@ static void wparts_entry(struct wb *w, unsigned n, size_t nlen, uint64_t start, 
 		w64(w, start);
 		w64(w, size);
 	}
+	/* A later version's bytes come after bad_blocks. */
+	if (extra)
+		w32(w, 0);
 	for (size_t i = 0; i < extra; i++)
 		w8(w, 0xee);
 	ifl_put_le16(w->b + at, (uint16_t)(w->n - at - 2));
@@ -877,4 +884,42 @@ Test(msg, inventory_most_partitions)
 	cr_assert_eq(ifl_dec_inventory(big, len, &back), 0);
 	cr_assert_eq(memcmp(&back, &inv, sizeof(inv)), 0);
 	cr_assert_eq(ifl_dec_inventory(big, len - 1, &back), -EPROTO);
+}
+
+Test(msg, inventory_bad_blocks)
+{
+	static uint8_t buf[4096];
+	static struct ifl_inventory back;
+	size_t len, plain;
+
+	memset(&inv, 0, sizeof(inv));
+	strcpy(inv.agent_version, "v");
+	inv.ntargets = 2;
+	fill_target(&inv.t[0], 0, 0);
+	fill_target(&inv.t[1], 1, 0);
+	inv.t[1].kind = IFL_KIND_MTD_NAND;
+	cr_assert_eq(ifl_enc_inventory(&inv, buf, sizeof(buf), &plain), 0);
+	/* A NAND with bad blocks: an empty partition count, then the u32. */
+	inv.t[1].bad_blocks = 3;
+	cr_assert_eq(ifl_enc_inventory(&inv, buf, sizeof(buf), &len), 0);
+	cr_assert_eq(len, plain + 2 + 4);
+	cr_assert_eq(ifl_get_le32(buf + len - 4), 3);
+	cr_assert_eq(ifl_dec_inventory(buf, len, &back), 0);
+	cr_assert_eq(back.t[0].bad_blocks, 0);
+	cr_assert_eq(back.t[1].bad_blocks, 3);
+	cr_assert_eq(back.nparts, 0);
+	/* A bad_blocks field cut short inside its entry is a protocol error. */
+	{
+		static struct wb w;
+
+		size_t start;
+
+		winv_head(&w, 1);
+		start = w.n;
+		wentry(&w, "mtd1", 4, IFL_KIND_MTD_NAND, "", 0, 0);
+		w16(&w, 0);
+		w16(&w, 3);
+		ifl_put_le16(w.b + start, (uint16_t)(w.n - start - 2));
+		cr_assert_eq(ifl_dec_inventory(w.b, w.n, &back), -EPROTO);
+	}
 }

@@ -1,6 +1,7 @@
 #!/bin/bash
 # t_mtd.sh - MTD targets over USB: mtdram NOR (write, skip on reflash, misaligned refusal)
-# and nandsim NAND with bad blocks (skipping, read-back, too big for the good blocks).
+# and nandsim NAND with bad blocks (skipping, read-back, too big for the good blocks; READ,
+# HASH and ERASE through the same bad-block map as the flash).
 . "$(dirname "$0")/lib.sh"
 
 # Not a multiple of the erase block: the last block is padded with 0xff.
@@ -46,7 +47,9 @@ start_agent --usb=dummy_udc.0
 wait_usb
 initflash info >/tmp/info || fail "info"
 grep mtd0 /tmp/info
-grep -q "2 bad blocks" /tmp/info || fail "the bad blocks are not in the model"
+# The count is in the model (older agents) or in its own field.
+grep -q "2 bad blocks" /tmp/info || initflash --json info | grep -q '"bad_blocks":2' ||
+	fail "the bad blocks are not in the inventory"
 initflash flash mtd0 /ifl/b.img || fail "flash mtd0 (nand)"
 # 64 blocks of 16 KiB from 0 with 3 and 5 bad: physical 0-2, 4, 6-65.
 got=$( (dd if=/dev/mtd0 bs=16k count=3 && dd if=/dev/mtd0 bs=16k skip=4 count=1 &&
@@ -56,12 +59,39 @@ grep "bad erase block" "$IFLOG" || fail "no bad-block log line"
 initflash --json flash mtd0 /ifl/b.img >/tmp/again.json || fail "second flash of mtd0 (nand)"
 grep '"event":"result"' /tmp/again.json
 grep -q '"written":0,"skipped":1048576,' /tmp/again.json || fail "second nand flash did not skip"
+# HASH and READ of the flashed range skip the bad blocks as the flash did: they see the image.
+initflash verify mtd0 /ifl/b.img || fail "verify of the flashed nand range"
+initflash read mtd0+1M /tmp/b.back || fail "read of the flashed nand range"
+cmp /tmp/b.back /ifl/b.img || fail "the nand range read back differs from the image"
+grep "skipped as a flash skips" "$IFLOG" || fail "no bad-block log line for the read"
+# ERASE of logical blocks 2-6 (from 32 KiB) goes to physical 2, 4, 6, 7, 8: never to 3 or 5.
+nbad=$(cat /sys/class/mtd/mtd0/bad_blocks)
+initflash erase mtd0@32K+80K || fail "erase of a nand range holding bad blocks"
+initflash read mtd0@32K+80K /tmp/z.back || fail "read of the erased nand range"
+[ "$(wc -c </tmp/z.back)" = 81920 ] || fail "the erased range read back short"
+[ "$(tr -d '\000' </tmp/z.back | wc -c)" = 0 ] || fail "the erased nand range is not zeros"
+z=$( (dd if=/dev/mtd0 bs=16k skip=2 count=1 && dd if=/dev/mtd0 bs=16k skip=4 count=1 &&
+	dd if=/dev/mtd0 bs=16k skip=6 count=3) 2>/dev/null | tr -d '\000' | wc -c)
+[ "$z" = 0 ] || fail "the good blocks of the erased range are not zeros"
+[ "$(cat /sys/class/mtd/mtd0/bad_blocks)" = "$nbad" ] || fail "the bad-block count changed ($nbad before)"
+# Around the erased range the image is untouched.
+(head -c 32768 /ifl/b.img && head -c 81920 /dev/zero && tail -c +114689 /ifl/b.img) >/tmp/want
+initflash read mtd0+1M /tmp/all || fail "read of the nand range after the erase"
+cmp /tmp/all /tmp/want || fail "the erase reached outside its range"
+# An erase that ends inside an erase block is refused before anything happens.
+if initflash erase mtd0@32K+10K 2>/tmp/part.err; then fail "a partial-block erase was accepted"; fi
+cat /tmp/part.err
+grep -q "ends inside a 16.0 KiB erase block" /tmp/part.err || fail "partial erase refusal is not specific"
 # 1023 blocks but only 1022 good: refused, nothing erased.
 before=$(sha /dev/mtd0 2097152)
 if initflash flash mtd0 /ifl/big.img 2>/tmp/big.err; then fail "an image too big for the good blocks was accepted"; fi
 cat /tmp/big.err
 grep -q "only 1022 good blocks remain" /tmp/big.err || fail "too-big refusal does not count the good blocks"
 [ "$(sha /dev/mtd0 2097152)" = "$before" ] || fail "the refused flash changed mtd0"
+# A read of the whole chip needs 1024 good blocks: refused, saying how much fits.
+if initflash read mtd0 /tmp/whole 2>/tmp/whole.err; then fail "a read past the good blocks was accepted"; fi
+cat /tmp/whole.err
+grep -q "nothing was read: at most 16744448 bytes fit from 0 B" /tmp/whole.err || fail "whole-chip read refusal"
 echo "guest: nand done"
 GUEST
 
@@ -73,3 +103,4 @@ echo "ok: mtdram NOR flashed, reflash skipped every block, misaligned offset ref
 	--add "$T/b.img" --add "$T/big.img" --nandsim 'first_id_byte=0x20 second_id_byte=0x33 badblocks=3,5' \
 	--timeout 300 || fail "NAND guest script failed"
 echo "ok: nandsim NAND with 2 bad blocks flashed past them, reflash skipped, too-big image refused"
+echo "ok: nand verify/read return the image, erase skipped the bad blocks and reads back zeros"
