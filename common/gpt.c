@@ -280,3 +280,166 @@ int ifl_gpt_touches(const struct ifl_gpt_hdr *h, uint64_t off, uint64_t len)
 		mask |= IFL_GPT_TOUCH_BACKUP;
 	return mask;
 }
+
+/* Blocks the entry array takes (check_geometry bounded it to 4 MiB). */
+static uint64_t entry_blocks(const struct ifl_gpt_hdr *h)
+{
+	return (ifl_gpt_entries_len(h) + h->lba_size - 1) / h->lba_size;
+}
+
+/* The two lengths for a parsed header h. */
+static int retarget_lens(const struct ifl_gpt_hdr *h, size_t *primary_len, size_t *backup_len)
+{
+	/* entries_lba <= first_usable < UINT64_MAX / lba_size, so this cannot wrap */
+	uint64_t plen = (h->entries_lba - 1 + entry_blocks(h)) * h->lba_size;
+
+	*primary_len = *backup_len = 0;
+	if (plen > SIZE_MAX)
+		return -EFBIG;
+	*primary_len = (size_t)plen;
+	*backup_len = (size_t)((entry_blocks(h) + 1) * h->lba_size);
+	return 0;
+}
+
+int ifl_gpt_retarget_lens(const uint8_t *primary, size_t len, uint32_t lba_size,
+			  size_t *primary_len, size_t *backup_len)
+{
+	struct ifl_gpt_hdr h;
+	int rc;
+
+	*primary_len = *backup_len = 0;
+	rc = ifl_gpt_parse_header(primary, len, lba_size, 0, &h, NULL, 0);
+	if (!rc)
+		rc = retarget_lens(&h, primary_len, backup_len);
+	/* so a caller never sizes buffers from a header that promises more than it has */
+	if (!rc && len < *primary_len)
+		rc = -EPROTO;
+	if (rc)
+		*primary_len = *backup_len = 0;
+	return rc;
+}
+
+/*
+ * The last usable LBA of the GPT in g moved to a disk of disk_lbas blocks,
+ * once every partition fits there and expand_slot (if any) is the last one.
+ */
+static int new_last_usable(const struct ifl_gpt *g, uint64_t disk_lbas, uint32_t expand_slot,
+			   uint64_t *last, char *err, size_t errcap)
+{
+	const struct ifl_gpt_hdr *h = &g->hdr;
+	const struct ifl_gpt_part *x = NULL;
+	uint64_t tail = entry_blocks(h) + 1; /* backup entries and header */
+
+	if (disk_lbas > UINT64_MAX / h->lba_size)
+		return fail(-EINVAL, err, errcap, "GPT: disk of %llu blocks is too large",
+			    (unsigned long long)disk_lbas);
+	/* first_usable < UINT64_MAX / lba_size and tail <= 8193: no wrap */
+	if (disk_lbas < h->first_usable + tail + 1)
+		return fail(-ENOSPC, err, errcap,
+			    "GPT: a disk of %llu blocks cannot hold the table: its usable LBAs start "
+			    "at %llu and the backup takes the last %llu blocks",
+			    (unsigned long long)disk_lbas, (unsigned long long)h->first_usable,
+			    (unsigned long long)tail);
+	*last = disk_lbas - tail - 1;
+	for (unsigned i = 0; i < g->nparts; i++)
+		if (g->part[i].index == expand_slot)
+			x = &g->part[i];
+	if (expand_slot && !x)
+		return fail(-EINVAL, err, errcap,
+			    "GPT: partition %u to expand is not a used entry (%u of %u slots used)",
+			    expand_slot, g->nparts, h->num_entries);
+	for (unsigned i = 0; i < g->nparts; i++) {
+		const struct ifl_gpt_part *p = &g->part[i];
+
+		if (x && p->first_lba > x->first_lba)
+			return fail(-EINVAL, err, errcap,
+				    "GPT: partition %u (%s) to expand is not the last one: %u (%s) "
+				    "starts after it, at LBA %llu",
+				    x->index, x->name, p->index, p->name,
+				    (unsigned long long)p->first_lba);
+		if (p->last_lba > *last)
+			return fail(-ENOSPC, err, errcap,
+				    "GPT: partition %u (%s) ends at LBA %llu, past the last usable "
+				    "LBA %llu of a disk of %llu blocks: the disk is too small",
+				    p->index, p->name, (unsigned long long)p->last_lba,
+				    (unsigned long long)*last, (unsigned long long)disk_lbas);
+	}
+	return 0;
+}
+
+/*
+ * A header block (lba_size bytes) at out: the first hdr_size bytes of src
+ * with the fields that say where this copy lies taken from h, CRC resealed.
+ */
+static void put_header(uint8_t *out, const uint8_t *src, const struct ifl_gpt_hdr *h)
+{
+	memset(out, 0, h->lba_size);
+	memcpy(out, src, h->hdr_size);
+	ifl_put_le64(out + 24, h->my_lba);
+	ifl_put_le64(out + 32, h->alt_lba);
+	ifl_put_le64(out + 48, h->last_usable);
+	ifl_put_le64(out + 72, h->entries_lba);
+	ifl_put_le32(out + 88, h->entries_crc);
+	ifl_put_le32(out + 16, header_crc(out, h->hdr_size));
+}
+
+/* Both copies of the table in g, moved to end at last usable LBA last. */
+static void write_copies(const struct ifl_gpt *g, const uint8_t *primary, uint64_t last,
+			 uint32_t expand_slot, uint8_t *out_primary, size_t plen,
+			 uint8_t *out_backup, size_t blen)
+{
+	struct ifl_gpt_hdr h = g->hdr;
+	size_t eoff = (size_t)(h.entries_lba - 1) * h.lba_size, arr = blen - h.lba_size;
+	uint8_t *ent = out_primary + eoff;
+
+	memcpy(out_primary, primary, plen);
+	if (expand_slot)
+		ifl_put_le64(ent + (size_t)(expand_slot - 1) * h.entry_size + 40, last);
+	h.entries_crc = (uint32_t)crc32(0L, ent, (uInt)ifl_gpt_entries_len(&h));
+	h.last_usable = last;
+	h.alt_lba = last + 1 + entry_blocks(&h);
+	put_header(out_primary, primary, &h);
+	/* the backup: the same entries, then a header that points at them and back at LBA 1 */
+	memcpy(out_backup, ent, arr);
+	h.my_lba = h.alt_lba;
+	h.alt_lba = 1;
+	h.entries_lba = last + 1;
+	put_header(out_backup + arr, primary, &h);
+}
+
+int ifl_gpt_retarget(const uint8_t *primary, size_t len, uint32_t lba_size, uint64_t disk_lbas,
+		     uint32_t expand_slot, uint8_t *out_primary, size_t out_primary_len,
+		     uint8_t *out_backup, size_t out_backup_len, char *err, size_t errcap)
+{
+	struct ifl_gpt_hdr h;
+	struct ifl_gpt g;
+	size_t plen, blen, eoff;
+	uint64_t last = 0;
+	int rc;
+
+	/* the disk it was made for is unknown here: the new one is checked below */
+	rc = ifl_gpt_parse_header(primary, len, lba_size, 0, &h, err, errcap);
+	if (rc)
+		return rc;
+	if (retarget_lens(&h, &plen, &blen))
+		return fail(-EFBIG, err, errcap, "GPT: entry array at LBA %llu is out of reach",
+			    (unsigned long long)h.entries_lba);
+	if (len < plen)
+		return fail(-EPROTO, err, errcap,
+			    "GPT: short read, %zu of %zu bytes from LBA 1 to the end of the entries",
+			    len, plen);
+	if (out_primary_len < plen || out_backup_len < blen)
+		return fail(-ENOBUFS, err, errcap,
+			    "GPT: output buffers of %zu and %zu bytes, %zu and %zu needed",
+			    out_primary_len, out_backup_len, plen, blen);
+	eoff = (size_t)(h.entries_lba - 1) * lba_size;
+	rc = ifl_gpt_parse_entries(&h, primary + eoff, plen - eoff, &g, err, errcap);
+	if (!rc)
+		rc = new_last_usable(&g, disk_lbas, expand_slot, &last, err, errcap);
+	if (rc)
+		return rc;
+	write_copies(&g, primary, last, expand_slot, out_primary, plen, out_backup, blen);
+	/* what we wrote must hold on the new disk */
+	return ifl_gpt_parse(out_primary, lba_size, out_primary + eoff, plen - eoff, lba_size,
+			     disk_lbas, &g, err, errcap);
+}

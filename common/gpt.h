@@ -85,4 +85,49 @@ int ifl_gpt_find(const struct ifl_gpt *g, const char *name);
  */
 int ifl_gpt_touches(const struct ifl_gpt_hdr *h, uint64_t off, uint64_t len);
 
+/*
+ * Bytes ifl_gpt_retarget reads and writes for the GPT whose header block
+ * starts primary[0..len) (LBA 1 of a disk of lba_size blocks): *primary_len
+ * covers LBA 1 to the end of the entry array (the header block, any blocks
+ * before the array, the array rounded up to whole blocks), *backup_len the
+ * backup entry array and header block, which belong at byte
+ * disk_lbas * lba_size - *backup_len. Only the header is read. Returns 0,
+ * what ifl_gpt_parse_header returns, -EPROTO when len does not reach the end
+ * of the entry array, or -EFBIG when a length does not fit in a size_t; the
+ * lengths are 0 then.
+ */
+int ifl_gpt_retarget_lens(const uint8_t *primary, size_t len, uint32_t lba_size,
+			  size_t *primary_len, size_t *backup_len);
+
+/*
+ * Re-target a GPT made for one disk to a disk of disk_lbas blocks of lba_size
+ * bytes, as NVIDIA's flash script does when the real disk is larger than the
+ * one in the board's XML. primary holds the bytes from LBA 1 on (the header
+ * block, then the entry array); len must reach the end of the array. Writes
+ * out_primary (the primary length from ifl_gpt_retarget_lens: the updated
+ * header block, then the entries) and out_backup (the backup length: the
+ * entry array, then the backup header block). The primary header gets
+ * alt_lba = disk_lbas - 1 and last_usable = disk_lbas - 2 - (entry array
+ * blocks); the backup header the same, with my_lba = disk_lbas - 1,
+ * alt_lba = 1 and its entries right before it. Disk and partition GUIDs,
+ * names, attributes and first_usable are kept; bytes of a header block past
+ * hdr_size are zero, other bytes are copied. The outputs must not overlap the
+ * input. Uses about 25 KiB of stack (a struct ifl_gpt).
+ *
+ * expand_slot (1-based entry slot, 0 for none) names the partition to grow to
+ * the new last usable LBA; it must be the used entry with the highest
+ * first_lba.
+ *
+ * Returns 0; what the parser returns when primary is not a valid GPT
+ * (-EPROTO, -EINVAL, -EBADMSG, -E2BIG); -EINVAL for an expand slot that is
+ * not used or not the last partition, or a disk too large to address;
+ * -ENOSPC when a partition (the expanded one included) ends past the new last
+ * usable LBA or the table itself does not fit; -ENOBUFS when an output buffer
+ * is shorter than ifl_gpt_retarget_lens says; -EFBIG as that does. err
+ * (errcap bytes) says why.
+ */
+int ifl_gpt_retarget(const uint8_t *primary, size_t len, uint32_t lba_size, uint64_t disk_lbas,
+		     uint32_t expand_slot, uint8_t *out_primary, size_t out_primary_len,
+		     uint8_t *out_backup, size_t out_backup_len, char *err, size_t errcap);
+
 #endif

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gpt.h"
 #include "hash.h"
 #include "source.h"
 #include "target.h"
@@ -334,11 +335,91 @@ static void add_job(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, const
 	pr->n++;
 }
 
+/* The MMC devices a package's devtypes 0, 1 and 6 go to on this agent. */
+struct mmc_names {
+	char emmc[IFL_NAME_MAX + 1];  /* eMMC user area; its boot partitions are emmc + "boot0/1" */
+	char boot[2][IFL_NAME_MAX + 8];
+	char sd[IFL_NAME_MAX + 1];
+};
+
+/* Does package t write a line of devtype dt? */
+static int writes_devtype(const struct ifl_l4t *t, unsigned dt)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->l[i].e.devtype == dt && t->l[i].e.file[0])
+			return 1;
+	return 0;
+}
+
+/* Is name an eMMC boot partition (mmcblkNbootM)? */
+static int is_bootpart(const char *name)
+{
+	const char *b = strstr(name, "boot");
+
+	return b && b[4] >= '0' && b[4] <= '9';
+}
+
+/* Is target name of inv an SD card? */
+static int is_sd(const struct ifl_inventory *inv, const char *name)
+{
+	for (unsigned i = 0; i < inv->ntargets; i++)
+		if (strcmp(inv->t[i].name, name) == 0)
+			return !!(inv->t[i].flags & IFL_TF_SD);
+	return 0;
+}
+
+/*
+ * The eMMC and the SD card, told apart by the card type the agent reports.
+ * An agent that reports no MMC card types (or file targets) gets NVIDIA's
+ * names: mmcblk0 for both. A package for the eMMC user area is refused when
+ * mmcblk0 is an SD card, and one for an SD card when there is none or more
+ * than one.
+ */
+static int pick_mmc(const struct ifl_l4t *t, const struct ifl_inventory *inv,
+		    struct mmc_names *m, struct ifl_diag *d)
+{
+	const struct ifl_target_info *emmc = NULL, *sd = NULL;
+	unsigned nsd = 0, typed = 0;
+	char list[160] = "";
+
+	for (unsigned i = 0; i < inv->ntargets; i++) {
+		const struct ifl_target_info *ti = &inv->t[i];
+
+		typed |= ti->flags & (IFL_TF_EMMC | IFL_TF_SD);
+		if ((ti->flags & IFL_TF_EMMC) && !is_bootpart(ti->name) && !emmc)
+			emmc = ti;
+		if (ti->flags & IFL_TF_SD) {
+			sd = sd ? sd : ti;
+			nsd++;
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 nsd > 1 ? ", " : "", ti->name);
+		}
+	}
+	snprintf(m->emmc, sizeof(m->emmc), "%s", emmc ? emmc->name : "mmcblk0");
+	snprintf(m->sd, sizeof(m->sd), "%s", sd && nsd == 1 ? sd->name : "mmcblk0");
+	snprintf(m->boot[0], sizeof(m->boot[0]), "%sboot0", m->emmc);
+	snprintf(m->boot[1], sizeof(m->boot[1]), "%sboot1", m->emmc);
+	if (!typed)
+		return 0;
+	if (!emmc && writes_devtype(t, IFL_IDX_USER) && is_sd(inv, "mmcblk0"))
+		return ifl_diag_set(d, -ENODEV, IFL_EXIT_DEVICE, t->idx[0], "the package writes "
+				    "the eMMC user area (device type 1) but this device has no eMMC: "
+				    "mmcblk0 is an SD card; use a package made for an SD card (type 6)");
+	if (writes_devtype(t, IFL_IDX_SD) && nsd == 0)
+		return ifl_diag_set(d, -ENODEV, IFL_EXIT_DEVICE, t->idx[0], "the package writes an "
+				    "SD card (device type 6) but the device lists none");
+	if (writes_devtype(t, IFL_IDX_SD) && nsd > 1)
+		return ifl_diag_set(d, -ENODEV, IFL_EXIT_DEVICE, t->idx[0], "the package writes an "
+				    "SD card (device type 6) and the device has %u: %s; remove all "
+				    "but one", nsd, list);
+	return 0;
+}
+
 /* The write(s) of boot-region line l: split at the end of boot0 when it crosses it. */
 static int add_boot(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, struct ifl_source *src,
-		    uint64_t boot0, struct ifl_diag *d)
+		    uint64_t boot0, const struct mmc_names *m, struct ifl_diag *d)
 {
-	static const char *const dev[2] = {"mmcblk0boot0", "mmcblk0boot1"};
+	const char *const *dev = (const char *const[]){m->boot[0], m->boot[1]};
 	struct ifl_boot_piece pc[2];
 	int np = ifl_flashidx_boot_split(l->e.start, src->size, boot0, pc), rc = 0;
 
@@ -351,9 +432,9 @@ static int add_boot(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, struc
 	}
 	/* A window reads the file's raw bytes: a split write must be a raw image. */
 	if (src->ops != &ifl_source_raw_ops)
-		rc = ifl_diag_set(d, -ENOTSUP, IFL_EXIT_USAGE, l->path, "%s crosses from mmcblk0boot0 "
-				  "into mmcblk0boot1 and is a %s image; only raw images can be split",
-				  l->e.partname, src->ops->name);
+		rc = ifl_diag_set(d, -ENOTSUP, IFL_EXIT_USAGE, l->path, "%s crosses from %s into %s and "
+				  "is a %s image; only raw images can be split", l->e.partname, dev[0],
+				  dev[1], src->ops->name);
 	ifl_source_close(src);
 	for (int i = 0; rc == 0 && i < np; i++) {
 		struct ifl_source *w = NULL;
@@ -365,9 +446,9 @@ static int add_boot(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, struc
 	return rc;
 }
 
-/* The size of mmcblk0boot0, when the package writes the boot region. */
-static int boot0_size(const struct ifl_l4t *t, const struct ifl_inventory *inv, uint64_t *size,
-		      struct ifl_diag *d)
+/* The size of the eMMC's boot0, when the package writes the boot region. */
+static int boot0_size(const struct ifl_l4t *t, const struct ifl_inventory *inv,
+		      const struct mmc_names *m, uint64_t *size, struct ifl_diag *d)
 {
 	const struct ifl_target_info *ti;
 	int rc;
@@ -376,7 +457,7 @@ static int boot0_size(const struct ifl_l4t *t, const struct ifl_inventory *inv, 
 	for (size_t i = 0; i < t->n; i++) {
 		if (t->l[i].e.devtype != IFL_IDX_BOOT || !t->l[i].e.file[0])
 			continue;
-		rc = ifl_target_lookup(inv, "mmcblk0boot0", &ti, d);
+		rc = ifl_target_lookup(inv, m->boot[0], &ti, d);
 		if (rc)
 			return rc;
 		*size = ti->size;
@@ -385,10 +466,175 @@ static int boot0_size(const struct ifl_l4t *t, const struct ifl_inventory *inv, 
 	return 0;
 }
 
-/* Open line l's file, check it fits its partition, and add its write(s). */
-static int add_line(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, uint64_t boot0,
-		    struct ifl_diag *d)
+/* The device a line writes: the eMMC and SD card as found in the inventory, else the mapped name. */
+static const char *line_dev(const struct ifl_l4t_line *l, const struct mmc_names *m)
 {
+	if (l->e.devtype == IFL_IDX_USER)
+		return m->emmc;
+	if (l->e.devtype == IFL_IDX_SD)
+		return m->sd;
+	return l->dev;
+}
+
+/* A GPT re-targeted to the real disk: the backup, kept for the secondary_gpt line. */
+struct gpt_fix {
+	char dev[IFL_NAME_MAX + 1];
+	uint8_t *backup;
+	size_t backup_len;
+	uint64_t backup_off;
+};
+
+/* The line of role on the same device as l (same devtype and instance), or NULL. */
+static const struct ifl_l4t_line *same_dev(const struct ifl_l4t *t, const struct ifl_l4t_line *l,
+					   enum ifl_idx_role role)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->l[i].e.devtype == l->e.devtype && t->l[i].e.instance == l->e.instance &&
+		    ifl_flashidx_role(&t->l[i].e) == role)
+			return &t->l[i];
+	return NULL;
+}
+
+/* The GPT slot of the partition marked "expand" on l's device (attributes expand-...-SLOT), or 0. */
+static uint32_t expand_slot(const struct ifl_l4t *t, const struct ifl_l4t_line *l)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct ifl_flashidx_entry *e = &t->l[i].e;
+		const char *slot = strrchr(e->attrs, '-');
+
+		if (e->devtype == l->e.devtype && e->instance == l->e.instance &&
+		    strncmp(e->attrs, "expand-", 7) == 0 && slot && slot[1])
+			return (uint32_t)strtoul(slot + 1, NULL, 10);
+	}
+	return 0;
+}
+
+/* A protective MBR for a disk of lbas 512-byte blocks: one partition of type 0xee from LBA 1. */
+static void make_pmbr(uint8_t mbr[512], uint64_t lbas)
+{
+	uint64_t n = lbas - 1 > 0xffffffffu ? 0xffffffffu : lbas - 1;
+	uint8_t *p = mbr + 446;
+
+	memset(mbr, 0, 512);
+	p[1] = 0x00, p[2] = 0x02, p[3] = 0x00; /* CHS of LBA 1 */
+	p[4] = 0xee;
+	p[5] = p[6] = p[7] = 0xff;
+	p[8] = 1;
+	for (int i = 0; i < 4; i++)
+		p[12 + i] = (uint8_t)(n >> (8 * i));
+	mbr[510] = 0x55;
+	mbr[511] = 0xaa;
+}
+
+/* Add a job writing len bytes of buf (owned from here on) to dev at off, for line l. */
+static int add_mem_job(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, const char *dev,
+		       uint64_t off, uint8_t *buf, size_t len, const char *what,
+		       struct ifl_diag *d)
+{
+	struct ifl_source *src;
+
+	if (ifl_source_mem(l->path, buf, len, &src))
+		return ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory");
+	add_job(pr, l, dev, off, src);
+	snprintf(pr->jobs[pr->n - 1].spec.label, sizeof(pr->jobs[pr->n - 1].spec.label),
+		 "%s (%s)", dev, what);
+	return 0;
+}
+
+/*
+ * The primary_gpt line l of a GPT device: a protective MBR at LBA 0 first (as
+ * the fresh label of NVIDIA's script; master_boot_record lines are not
+ * written), then the GPT. On a disk of another size than the package was made
+ * for (secondary_gpt's end), the GPT is re-targeted: the backup moves to the
+ * real end and the partition marked expand, when it is the last, ends there.
+ */
+static int add_primary_gpt(struct ifl_plan_run *pr, const struct ifl_l4t *t,
+			   const struct ifl_l4t_line *l, const char *dev,
+			   const struct ifl_inventory *inv, struct ifl_source *src,
+			   struct gpt_fix *fix, struct ifl_diag *d)
+{
+	const struct ifl_l4t_line *sec = same_dev(t, l, IFL_IDX_ROLE_SECONDARY_GPT);
+	const struct ifl_target_info *ti;
+	uint8_t *mbr, *in = NULL, *prim = NULL, *back = NULL;
+	size_t plen, blen;
+	uint64_t lbas, made;
+	uint32_t slot = expand_slot(t, l);
+	char err[256], a[32], b[32];
+	int rc = ifl_target_lookup(inv, dev, &ti, d);
+
+	if (rc || ti->block_size != 512) {
+		/* Not a disk of 512-byte blocks: the package's bytes as they are. */
+		if (rc)
+			ifl_source_close(src);
+		else
+			add_job(pr, l, dev, l->e.start, src);
+		return rc;
+	}
+	lbas = ti->size / 512;
+	made = sec ? (sec->e.start + sec->e.size) / 512 : lbas;
+	if (!(mbr = malloc(512)))
+		return ifl_source_close(src), ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL,
+							   "out of memory");
+	make_pmbr(mbr, lbas);
+	if ((rc = add_mem_job(pr, l, dev, 0, mbr, 512, "protective MBR", d)))
+		return ifl_source_close(src), rc;
+	if (made == lbas || l->e.start != 512) {
+		add_job(pr, l, dev, l->e.start, src);
+		return 0;
+	}
+	in = malloc(src->size);
+	rc = in ? ifl_source_fill(src, in, src->size) : -ENOMEM;
+	if (rc) {
+		rc = in ? ifl_source_fail(src, d, rc) : ifl_diag_set(d, rc, IFL_EXIT_LOCAL, NULL,
+								       "out of memory");
+		goto out;
+	}
+	snprintf(err, sizeof(err), "%s is not a GPT of 512-byte blocks", l->e.file);
+	rc = ifl_gpt_retarget_lens(in, src->size, 512, &plen, &blen);
+	prim = rc ? NULL : malloc(plen);
+	back = rc ? NULL : malloc(blen);
+	if (rc == 0 && (!prim || !back))
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = ifl_gpt_retarget(in, src->size, 512, lbas, slot, prim, plen, back, blen, err,
+				      sizeof(err));
+	/* An expand partition that is not the last one keeps its size, as the rest do. */
+	if (rc == -EINVAL && slot)
+		rc = ifl_gpt_retarget(in, src->size, 512, lbas, 0, prim, plen, back, blen, err,
+				      sizeof(err));
+	if (rc) {
+		rc = ifl_diag_set(d, rc, rc == -ENOSPC ? IFL_EXIT_DEVICE : IFL_EXIT_LOCAL, l->path,
+				  "%s (line %u) made for a disk of %s cannot be fitted to %s (%s): %s",
+				  l->e.partname, l->e.line, ifl_fmt_size(made * 512, a, sizeof(a)), dev,
+				  ifl_fmt_size(ti->size, b, sizeof(b)), err);
+		goto out;
+	}
+	snprintf(err, sizeof(err), "primary_gpt for %s", ifl_fmt_size(ti->size, a, sizeof(a)));
+	rc = add_mem_job(pr, l, dev, 512, prim, plen, err, d);
+	prim = NULL;
+	if (rc == 0) {
+		snprintf(fix->dev, sizeof(fix->dev), "%s", dev);
+		free(fix->backup);
+		fix->backup = back;
+		fix->backup_len = blen;
+		fix->backup_off = ti->size - blen;
+		back = NULL;
+	}
+out:
+	ifl_source_close(src);
+	free(in);
+	free(prim);
+	free(back);
+	return rc;
+}
+
+/* Open line l's file, check it fits its partition, and add its write(s). */
+static int add_line(struct ifl_plan_run *pr, const struct ifl_l4t *t, const struct ifl_l4t_line *l,
+		    uint64_t boot0, const struct mmc_names *m, const struct ifl_inventory *inv,
+		    struct gpt_fix *fix, struct ifl_diag *d)
+{
+	const char *dev = line_dev(l, m);
+	enum ifl_idx_role role = ifl_flashidx_role(&l->e);
 	struct ifl_source *src;
 	char a[32], b[32];
 	int rc = ifl_source_open(l->path, &src, d);
@@ -404,8 +650,18 @@ static int add_line(struct ifl_plan_run *pr, const struct ifl_l4t_line *l, uint6
 		return -EFBIG;
 	}
 	if (l->e.devtype == IFL_IDX_BOOT)
-		return add_boot(pr, l, src, boot0, d);
-	add_job(pr, l, l->dev, l->e.start, src);
+		return add_boot(pr, l, src, boot0, m, d);
+	if (is_gpt_dev(l->e.devtype) && role == IFL_IDX_ROLE_PRIMARY_GPT)
+		return add_primary_gpt(pr, t, l, dev, inv, src, fix, d);
+	if (is_gpt_dev(l->e.devtype) && role == IFL_IDX_ROLE_SECONDARY_GPT && fix->backup &&
+	    strcmp(fix->dev, dev) == 0) {
+		ifl_source_close(src);
+		snprintf(b, sizeof(b), "secondary_gpt at the end");
+		rc = add_mem_job(pr, l, dev, fix->backup_off, fix->backup, fix->backup_len, b, d);
+		fix->backup = NULL;
+		return rc;
+	}
+	add_job(pr, l, dev, l->e.start, src);
 	return 0;
 }
 
@@ -413,25 +669,31 @@ int ifl_l4t_plan(const struct ifl_l4t *t, const struct ifl_inventory *inv,
 		 struct ifl_plan_run *pr, struct ifl_diag *d)
 {
 	size_t *order = calloc(t->n ? t->n : 1, sizeof(*order)), n;
+	struct mmc_names m;
+	struct gpt_fix fix = {0};
 	uint64_t boot0;
 	int rc = 0;
 
 	memset(pr, 0, sizeof(*pr));
 	pr->fname = t->idx[0];
+	/* A line may become two writes: a split boot write, or a protective MBR and a GPT. */
 	pr->e = calloc(2 * t->n + 1, sizeof(*pr->e));
 	pr->jobs = calloc(2 * t->n + 1, sizeof(*pr->jobs));
 	pr->fnames = calloc(2 * t->n + 1, sizeof(*pr->fnames));
 	if (!order || !pr->e || !pr->jobs || !pr->fnames)
 		rc = ifl_diag_set(d, -ENOMEM, IFL_EXIT_LOCAL, NULL, "out of memory");
 	if (rc == 0)
-		rc = boot0_size(t, inv, &boot0, d);
+		rc = pick_mmc(t, inv, &m, d);
+	if (rc == 0)
+		rc = boot0_size(t, inv, &m, &boot0, d);
 	n = rc == 0 ? ifl_l4t_order(t, order) : 0;
 	if (rc == 0 && n == 0)
 		rc = ifl_diag_set(d, -ENODATA, IFL_EXIT_USAGE, t->idx[0], "no line has a file to "
 				  "write");
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = add_line(pr, &t->l[order[i]], boot0, d);
+		rc = add_line(pr, t, &t->l[order[i]], boot0, &m, inv, &fix, d);
 	free(order);
+	free(fix.backup);
 	if (rc == 0)
 		rc = ifl_plan_run_resolve(pr, inv, d);
 	return rc;

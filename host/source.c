@@ -150,6 +150,72 @@ int ifl_source_fail(struct ifl_source *s, struct ifl_diag *d, int err)
 			    strerror(-err));
 }
 
+/* A memory image: the bytes and the read position. */
+struct mem {
+	uint8_t *buf;
+	uint64_t pos;
+};
+
+static int mem_open(struct ifl_source *s)
+{
+	return ifl_source_set_whole(s);
+}
+
+static long mem_read(struct ifl_source *s, uint8_t *buf, size_t len)
+{
+	struct mem *m = s->priv;
+
+	if (len > s->size - m->pos)
+		len = (size_t)(s->size - m->pos);
+	memcpy(buf, m->buf + m->pos, len);
+	m->pos += len;
+	return (long)len;
+}
+
+static int mem_rewind(struct ifl_source *s)
+{
+	((struct mem *)s->priv)->pos = 0;
+	return 0;
+}
+
+static void mem_close(struct ifl_source *s)
+{
+	struct mem *m = s->priv;
+
+	if (m)
+		free(m->buf);
+	free(m);
+}
+
+static const struct ifl_source_ops mem_ops = {
+	.name = "raw",
+	.open = mem_open,
+	.read = mem_read,
+	.rewind = mem_rewind,
+	.close = mem_close,
+};
+
+int ifl_source_mem(const char *label, uint8_t *buf, size_t len, struct ifl_source **out)
+{
+	struct ifl_source *s = calloc(1, sizeof(*s));
+	struct mem *m = calloc(1, sizeof(*m));
+
+	if (!s || !m) {
+		free(s);
+		free(m);
+		free(buf);
+		return -ENOMEM;
+	}
+	m->buf = buf;
+	*s = (struct ifl_source){.ops = &mem_ops, .path = label, .fd = -1, .size = len, .priv = m};
+	if (mem_open(s)) {
+		ifl_source_close(s);
+		return -ENOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
 void ifl_source_close(struct ifl_source *s)
 {
 	if (!s)

@@ -111,6 +111,13 @@ int ifl_source_sha256(struct ifl_source *s, uint8_t out[32]);
 /* Record a failure of fill/sha256/rewind on s in d (exit 1). Returns err. */
 int ifl_source_fail(struct ifl_source *s, struct ifl_diag *d, int err);
 
+/*
+ * A raw image held in memory: buf[len] (malloc'd; s owns it from here on,
+ * also on failure), named label in messages. For bytes the host makes
+ * itself, such as a GPT re-targeted to the real disk. Returns 0 or -ENOMEM.
+ */
+int ifl_source_mem(const char *label, uint8_t *buf, size_t len, struct ifl_source **out);
+
 /* Close the file and free s; NULL is fine. */
 void ifl_source_close(struct ifl_source *s);
 

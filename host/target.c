@@ -50,12 +50,14 @@ struct win {
 	const char *who;  /* "disk" or "disk/APP" */
 	const char *noun; /* "target" or "partition" */
 	uint64_t size;
+	uint64_t bad;     /* NAND: bytes of the bad blocks, which a range skips */
 	uint8_t flags;    /* the device's IFL_TF_* */
 };
 
 static struct win whole(const struct ifl_target_info *ti)
 {
-	return (struct win){.who = ti->name, .noun = "target", .size = ti->size, .flags = ti->flags};
+	return (struct win){.who = ti->name, .noun = "target", .size = ti->size, .flags = ti->flags,
+			    .bad = (uint64_t)ti->bad_blocks * ti->erase_size};
 }
 
 static int check_offset(const struct win *w, uint64_t off, struct ifl_diag *d)
@@ -116,8 +118,9 @@ static int check_range(const struct win *w, struct ifl_tspec *ts, int write, str
 
 	if (rc)
 		return rc;
+	/* The whole rest, less what NAND bad blocks take (the agent reads past them). */
 	if (!ts->has_length)
-		ts->length = w->size - ts->offset;
+		ts->length = w->size - ts->offset - (w->bad < w->size - ts->offset ? w->bad : 0);
 	if (ts->length <= w->size - ts->offset)
 		return 0;
 	return ifl_diag_set(d, -ERANGE, IFL_EXIT_DEVICE, w->who,

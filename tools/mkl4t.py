@@ -5,14 +5,16 @@ The layout is made up here (it is not a copy of an NVIDIA file) but has the
 shape l4t_initrd_flash.sh --no-flash produces: eight comma-separated fields a
 line (index, DEVTYPE:INSTANCE:PARTNAME, start, size, file, file size,
 attributes, sha1), QSPI partitions (devtype 3), eMMC boot partitions
-(devtype 0, one region spanning boot0 then boot1), and a GPT device, the eMMC
-user area (1:3) or with --external an external disk (9:0), carrying
-master_boot_record, primary_gpt, data partitions, and secondary_gpt last.
+(devtype 0, one region spanning boot0 then boot1), and GPT devices: the eMMC
+user area (1:3) by default, an SD card (6:0) and/or an external disk (9:0) with
+--gpt-on, each carrying master_boot_record, primary_gpt, data partitions, and
+secondary_gpt last.
 primary_gpt and secondary_gpt hold a real GPT made by sgdisk when it is
 installed (random bytes otherwise).
 
   tools/mkl4t.py DIR [--disk-size 64M] [--app-size 8M] [--boot0-size 4M]
-                     [--external] [--corrupt-sha1 PARTNAME] [--seed N]
+                     [--external | --gpt-on emmc,sd,external]
+                     [--corrupt-sha1 PARTNAME] [--seed N]
 """
 import argparse
 import hashlib
@@ -62,6 +64,8 @@ def main():
     ap.add_argument("--boot0-size", type=size, default=4 << 20)
     ap.add_argument("--external", action="store_true",
                     help="GPT device is external (9:0) instead of the eMMC user area (1:3)")
+    ap.add_argument("--gpt-on", default=None,
+                    help="comma-separated GPT devices: emmc (1:3), sd (6:0), external (9:0)")
     ap.add_argument("--corrupt-sha1", metavar="PARTNAME", action="append", default=[],
                     help="write a wrong sha1 for PARTNAME (refusal tests)")
     ap.add_argument("--seed", type=int, default=1)
@@ -84,31 +88,40 @@ def main():
     b0 = a.boot0_size
     add(0, 3, "boot_bct", 0, 64 << 10, rnd.randbytes(4096))
     add(0, 3, "mb2", b0 - (64 << 10), 128 << 10, rnd.randbytes(100 << 10))
-    # the GPT device
-    dev, inst = (9, 0) if a.external else (1, 3)
-    app_start = 1 << 20
-    kern_start = app_start + a.app_size
+    # the GPT device(s)
+    devs = {"emmc": (1, 3), "sd": (6, 0), "external": (9, 0)}
+    gpt_on = a.gpt_on.split(",") if a.gpt_on else ["external" if a.external else "emmc"]
+    # kernel first, APP last (as in NVIDIA's layouts, so APP can grow to the end of the disk)
+    kern_start = 1 << 20
     kern_size = 2 << 20
-    if kern_start + kern_size + GPT_BYTES > a.disk_size:
+    app_start = kern_start + kern_size
+    if app_start + a.app_size + GPT_BYTES > a.disk_size:
         sys.exit(f"mkl4t: --disk-size {a.disk_size} is too small for the layout")
-    primary, secondary = make_gpt(a.disk_size, [("APP", app_start, a.app_size),
-                                                ("kernel", kern_start, kern_size)])
-    add(dev, inst, "master_boot_record", 0, LBA, None)
-    add(dev, inst, "primary_gpt", LBA, GPT_BYTES, primary)
-    add(dev, inst, "APP", app_start, a.app_size, rnd.randbytes(a.app_file_size),
-        "expand-<reserved>-1")
-    add(dev, inst, "kernel", kern_start, kern_size, bytes(64 << 10), "fixed-<reserved>-2")
-    add(dev, inst, "secondary_gpt", a.disk_size - GPT_BYTES, GPT_BYTES, secondary)
+    primary, secondary = make_gpt(a.disk_size, [("kernel", kern_start, kern_size),
+                                                ("APP", app_start, a.app_size)])
+    for which in gpt_on:
+        if which not in devs:
+            sys.exit(f"mkl4t: --gpt-on {which}: not one of {', '.join(devs)}")
+        dev, inst = devs[which]
+        add(dev, inst, "master_boot_record", 0, LBA, None)
+        add(dev, inst, "primary_gpt", LBA, GPT_BYTES, primary)
+        add(dev, inst, "kernel", kern_start, kern_size, bytes(64 << 10), "fixed-<reserved>-1")
+        add(dev, inst, "APP", app_start, a.app_size, rnd.randbytes(a.app_file_size),
+            "expand-<reserved>-2")
+        add(dev, inst, "secondary_gpt", a.disk_size - GPT_BYTES, GPT_BYTES, secondary)
 
     names = {r[2] for r in rows}
     for p in a.corrupt_sha1:
         if p not in names:
             sys.exit(f"mkl4t: --corrupt-sha1 {p}: no such partition")
+    rows_first = {}
+    for r in rows:
+        rows_first.setdefault(r[2], r[0])
     lines = []
     for i, (dev, inst, name, start, sz, data, attrs) in enumerate(rows):
         fname, fsize, sha = "", 0, ""
         if data is not None:
-            fname = f"{name}.bin"
+            fname = f"{name}.bin" if (dev, name) == (rows_first[name], name) else f"{name}_{dev}.bin"
             fsize = len(data)
             sha = hashlib.sha1(data).hexdigest()
             if name in a.corrupt_sha1:

@@ -64,7 +64,7 @@ check_idx "$T/images/internal" 3="$T/spi" 0a="$T/boot0" 0b="$T/boot1" 1="$T/user
 tail -c 65536 "$T/boot0" >"$T/mb2.back"
 head -c $((100 * 1024 - 65536)) "$T/boot1" >>"$T/mb2.back"
 cmp -s "$T/mb2.back" "$T/images/internal/mb2.bin" || fail "mb2 halves differ"
-[ "$(sha "$T/user" $MiB $((256 * 1024)))" = "$(sha "$T/images/internal/APP.bin")" ] || fail "APP differs"
+[ "$(sha "$T/user" $((3 * MiB)) $((256 * 1024)))" = "$(sha "$T/images/internal/APP.bin")" ] || fail "APP differs"
 [ "$(sha "$T/spi" 0 7680)" = "$(sha "$T/images/internal/BCT.bin")" ] || fail "BCT differs"
 
 # The external package with --external-device nvme0n1 and a target of that name.

@@ -1,6 +1,6 @@
 /*
  * mkseeds.c - write a small seed corpus for each fuzz target: valid frames,
- * messages, chunks and frame streams, so the fuzzers start past the CRCs.
+ * messages, chunks, frame streams and GPTs, so the fuzzers start past the CRCs.
  * Usage: mkseeds DIR   (writes DIR/corpus-fuzz_NAME/seed-N, as `make fuzz` reads them)
  */
 #include <errno.h>
@@ -13,6 +13,7 @@
 #include "chunk.h"
 #include "frame.h"
 #include "msg.h"
+#include "wire.h"
 
 static const char *dir;
 static unsigned nseed;
@@ -245,6 +246,77 @@ static int agent_sessions(void)
 	return rc;
 }
 
+/*
+ * The bytes from LBA 1 on of a GPT for a disk of disk_lbas blocks of bs bytes:
+ * three partitions, the last one ending end_gap blocks before the last usable LBA.
+ */
+static size_t gpt_table(uint8_t *p, uint32_t bs, uint64_t disk_lbas, uint64_t end_gap)
+{
+	static const char *const names[] = {"one", "two", "APP"};
+	uint64_t eb = 128 * 128 / bs, first = 2 + eb, last = disk_lbas - 2 - eb;
+	size_t n = (size_t)(1 + eb) * bs;
+
+	memset(p, 0, n);
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t *e = p + bs + 128 * i;
+
+		memset(e, 0x21 + i, 16);      /* type GUID */
+		memset(e + 16, 0x41 + i, 16); /* unique GUID */
+		ifl_put_le64(e + 32, first + 64 * i);
+		ifl_put_le64(e + 40, i < 2 ? first + 64 * i + 63 : last - end_gap);
+		for (unsigned k = 0; names[i][k]; k++)
+			ifl_put_le16(e + 56 + 2 * k, (uint16_t)names[i][k]);
+	}
+	memcpy(p, "EFI PART", 8);
+	ifl_put_le32(p + 8, 0x00010000);
+	ifl_put_le32(p + 12, 92);
+	ifl_put_le64(p + 24, 1);
+	ifl_put_le64(p + 32, disk_lbas - 1);
+	ifl_put_le64(p + 40, first);
+	ifl_put_le64(p + 48, last);
+	memset(p + 56, 0x5a, 16); /* disk GUID */
+	ifl_put_le64(p + 72, 2);
+	ifl_put_le32(p + 80, 128);
+	ifl_put_le32(p + 84, 128);
+	ifl_put_le32(p + 88, (uint32_t)crc32(0L, p + bs, 128 * 128));
+	ifl_put_le32(p + 16, (uint32_t)crc32(0L, p, 92));
+	return n;
+}
+
+/* fuzz_gpt_relocate: flags, disk blocks (le32), expand slot (le16), then the table. */
+static int gpts(void)
+{
+	static const struct {
+		uint8_t flags;
+		uint32_t bs, made, disk;
+		uint16_t slot;
+		uint64_t gap;
+	} s[] = {
+		{0, 512, 4096, 8192, 3, 0},   {0, 512, 4096, 4096, 0, 0},
+		{0, 512, 4096, 3200, 0, 1000}, {1, 512, 4096, 8192, 1, 0},
+		{2, 4096, 1024, 4096, 3, 0},  {0x12, 4096, 1024, 64, 3, 0},
+	};
+	int rc = 0;
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		size_t n = gpt_table(tmp, s[i].bs, s[i].made, s[i].gap);
+
+		ifl_put_le32(buf, s[i].disk);
+		ifl_put_le16(buf + 4, s[i].slot);
+		memcpy(buf + 6, tmp, n);
+		rc |= put("fuzz_gpt_relocate", s[i].flags, buf, 6 + n);
+	}
+	/* fuzz_gpt: disk size in 4 KiB steps (le16), then the same bytes of a valid table. */
+	{
+		size_t n = gpt_table(tmp, 512, 4096, 0);
+
+		ifl_put_le16(buf, 4096 / 8);
+		memcpy(buf + 2, tmp, n);
+		rc |= put("fuzz_gpt", 0xff, buf, 2 + n);
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -256,7 +328,8 @@ int main(int argc, char **argv)
 		perror(dir);
 		return 1;
 	}
-	if (frames() || messages() || chunks() || tspecs() || gzips() || agent_sessions()) {
+	if (frames() || messages() || chunks() || tspecs() || gzips() || agent_sessions() ||
+	    gpts()) {
 		fprintf(stderr, "mkseeds: cannot write the corpus under %s\n", dir);
 		return 1;
 	}

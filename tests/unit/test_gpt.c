@@ -275,3 +275,295 @@ Test(gpt, touches_primary_and_backup)
 		     IFL_GPT_TOUCH_PRIMARY | IFL_GPT_TOUCH_BACKUP);
 	cr_assert_eq(ifl_gpt_touches(h, 1 << 20, UINT64_MAX), IFL_GPT_TOUCH_BACKUP);
 }
+
+/*
+ * Re-targeting to another disk size. sgdisk makes the original image and is
+ * the oracle for the result: the outputs go into a fresh image of the new
+ * size (with the original's protective MBR) for sgdisk -v and -i to read.
+ */
+#define MiB_LBAS (1 << 20) / LBA
+#define TBL_LEN (33 * LBA) /* header block + 128 entries of 128 bytes, as in flash.idx */
+
+static char rdir[64];
+static uint8_t head[34 * LBA + 2 * 64 * LBA]; /* LBA 0 .. first usable - 1 of the original */
+static uint8_t tail[TBL_LEN];                 /* the original's last 33 blocks */
+static uint8_t outp[sizeof(head)], outb[TBL_LEN + 8];
+static size_t head_len;
+static char out[4096];
+
+static void rsetup(void)
+{
+	strcpy(rdir, "/tmp/ifl-gptr-XXXXXX");
+	cr_assert(mkdtemp(rdir));
+}
+
+static void rteardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", rdir);
+	(void)system(cmd);
+}
+
+/* Output of a shell command (run in rdir), which must succeed. */
+static const char *run(const char *cmd)
+{
+	char full[1024];
+	size_t n;
+	FILE *p;
+
+	snprintf(full, sizeof(full), "cd %s && %s 2>&1", rdir, cmd);
+	p = popen(full, "r");
+	cr_assert(p);
+	n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	cr_assert_eq(pclose(p), 0, "%s:\n%s", cmd, out);
+	return out;
+}
+
+/* rdir/src.img of mib MiB made by sgdisk args; keeps its first blocks and its last 33. */
+static void make_src(int mib, const char *args, size_t keep_lbas)
+{
+	char cmd[512], path[128];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "truncate -s %dM src.img && sgdisk %s src.img", mib, args);
+	run(cmd);
+	snprintf(path, sizeof(path), "%s/src.img", rdir);
+	f = fopen(path, "rb");
+	cr_assert(f);
+	head_len = keep_lbas * LBA;
+	cr_assert_leq(head_len, sizeof(head));
+	cr_assert_eq(fread(head, 1, head_len, f), head_len);
+	cr_assert_eq(fseek(f, -(long)TBL_LEN, SEEK_END), 0);
+	cr_assert_eq(fread(tail, 1, TBL_LEN, f), TBL_LEN);
+	fclose(f);
+}
+
+/* Retarget the original's table; on success g holds the new primary, parsed against the disk. */
+static int retarget(uint64_t disk_lbas, uint32_t slot)
+{
+	size_t elen = head_len - LBA - (ifl_get_le64(head + LBA + 72) - 1) * LBA;
+	int rc;
+
+	memset(outp, 0xa5, sizeof(outp));
+	memset(outb, 0xa5, sizeof(outb));
+	memset(&g, 0, sizeof(g));
+	err[0] = '\0';
+	rc = ifl_gpt_retarget(head + LBA, head_len - LBA, LBA, disk_lbas, slot, outp, sizeof(outp),
+			      outb, sizeof(outb), err, sizeof(err));
+	if (rc == 0)
+		cr_assert_eq(ifl_gpt_parse(outp, LBA, outp + head_len - LBA - elen, elen, LBA,
+					   disk_lbas, &g, err, sizeof(err)),
+			     0, "%s", err);
+	return rc;
+}
+
+/* rdir/dst.img of disk_lbas blocks: the original's MBR, then what retarget wrote. */
+static void write_dst(uint64_t disk_lbas)
+{
+	size_t plen, blen;
+	char path[128];
+	FILE *f;
+
+	cr_assert_eq(ifl_gpt_retarget_lens(head + LBA, head_len - LBA, LBA, &plen, &blen), 0);
+	cr_assert_eq(plen, head_len - LBA);
+	cr_assert_eq(blen, TBL_LEN);
+	snprintf(path, sizeof(path), "%s/dst.img", rdir);
+	f = fopen(path, "wb");
+	cr_assert(f);
+	cr_assert_eq(ftruncate(fileno(f), (off_t)(disk_lbas * LBA)), 0);
+	cr_assert_eq(fwrite(head, 1, LBA, f), LBA);
+	cr_assert_eq(fwrite(outp, 1, plen, f), plen);
+	cr_assert_eq(fseek(f, (long)(disk_lbas * LBA - blen), SEEK_SET), 0);
+	cr_assert_eq(fwrite(outb, 1, blen, f), blen);
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* The line of text starting with key, without its newline. */
+static const char *line(const char *text, const char *key, char *buf, size_t cap)
+{
+	const char *p = strstr(text, key);
+	size_t n;
+
+	cr_assert(p, "no \"%s\" in:\n%s", key, text);
+	n = strcspn(p, "\n");
+	cr_assert_lt(n, cap);
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *two = "-o -n 1:2048:+16M -c 1:one -n 2:0:0 -c 2:APP";
+
+/* sgdisk -v finds no problems in dst.img, and partition 1 reads as in src.img. */
+static void check_dst(void)
+{
+	static char before[4096];
+
+	cr_assert(strstr(run("sgdisk -v dst.img"), "No problems found"), "%s", out);
+	strcpy(before, run("sgdisk -i 1 src.img"));
+	cr_assert_str_eq(run("sgdisk -i 1 dst.img"), before);
+}
+
+Test(gpt_retarget, grow_to_128m_expands_app, .init = rsetup, .fini = rteardown)
+{
+	uint64_t lbas = 128 * MiB_LBAS;
+	char a[128], b[128];
+	static char before[4096];
+
+	make_src(64, two, 34);
+	cr_assert_eq(retarget(lbas, 2), 0, "%s", err);
+	write_dst(lbas);
+	check_dst();
+	strcpy(before, run("sgdisk -i 2 src.img"));
+	run("sgdisk -i 2 dst.img");
+	cr_assert(strstr(out, "Last sector: 262110 "), "%s", out); /* 128 MiB / 512 - 34 */
+	cr_assert_str_eq(line(out, "First sector:", a, sizeof(a)),
+			 line(before, "First sector:", b, sizeof(b)));
+	cr_assert_str_eq(line(out, "Partition unique GUID:", a, sizeof(a)),
+			 line(before, "Partition unique GUID:", b, sizeof(b)));
+	cr_assert_str_eq(line(out, "Partition name:", a, sizeof(a)), "Partition name: 'APP'");
+	strcpy(before, run("sgdisk -p src.img"));
+	cr_assert_str_eq(line(run("sgdisk -p dst.img"), "Disk identifier", a, sizeof(a)),
+			 line(before, "Disk identifier", b, sizeof(b)));
+	/* what g reports is what was written */
+	cr_assert_eq(g.nparts, 2);
+	cr_assert_eq(g.part[1].last_lba, lbas - 34);
+	cr_assert_eq(g.hdr.alt_lba, lbas - 1);
+	cr_assert_eq(g.hdr.disk_lbas, lbas);
+}
+
+Test(gpt_retarget, grow_without_expand_keeps_partitions, .init = rsetup, .fini = rteardown)
+{
+	static char before[4096];
+
+	make_src(64, two, 34);
+	cr_assert_eq(retarget(128 * MiB_LBAS, 0), 0, "%s", err);
+	write_dst(128 * MiB_LBAS);
+	check_dst();
+	strcpy(before, run("sgdisk -i 2 src.img"));
+	cr_assert_str_eq(run("sgdisk -i 2 dst.img"), before);
+	run("sgdisk -p dst.img");
+	cr_assert(strstr(out, "Total free space is 133086 sectors"), "%s", out);
+}
+
+Test(gpt_retarget, same_size_is_byte_identical, .init = rsetup, .fini = rteardown)
+{
+	for (uint32_t slot = 0; slot <= 2; slot += 2) {
+		make_src(64, two, 34);
+		cr_assert_eq(retarget(64 * MiB_LBAS, slot), 0, "slot %u: %s", slot, err);
+		cr_assert_eq(memcmp(outp, head + LBA, TBL_LEN), 0, "slot %u: primary differs",
+			     slot);
+		cr_assert_eq(memcmp(outb, tail, TBL_LEN), 0, "slot %u: backup differs", slot);
+		cr_assert_eq(outb[TBL_LEN], 0xa5, "wrote past the backup");
+		cr_assert_eq(outp[TBL_LEN], 0xa5, "wrote past the primary");
+		run("rm src.img");
+	}
+}
+
+Test(gpt_retarget, shrink_to_smallest_disk_that_fits, .init = rsetup, .fini = rteardown)
+{
+	uint64_t lbas = 2048 + 2 * 16 * MiB_LBAS - 1 + 34; /* APP ends at the last usable LBA */
+
+	make_src(64, "-o -n 1:2048:+16M -c 1:one -n 2:0:+16M -c 2:APP", 34);
+	cr_assert_eq(retarget(lbas, 0), 0, "%s", err);
+	write_dst(lbas);
+	check_dst();
+	cr_assert(strstr(run("sgdisk -i 2 dst.img"), "Last sector: 67583 "), "%s", out);
+	cr_assert_eq(g.hdr.last_usable, 67583);
+	/* one block less and APP no longer fits, grown or not */
+	cr_assert_eq(retarget(lbas - 1, 0), -ENOSPC);
+	cr_assert(strstr(err, "partition 2 (APP) ends at LBA 67583, past the last usable LBA 67582"),
+		  "%s", err);
+	cr_assert_eq(retarget(lbas - 1, 2), -ENOSPC);
+	cr_assert(strstr(err, "disk is too small"), "%s", err);
+}
+
+Test(gpt_retarget, entry_array_away_from_lba2, .init = rsetup, .fini = rteardown)
+{
+	/* -j 64 puts the primary entries at LBA 64, so the first usable LBA is 96 */
+	make_src(64, "-o -j 64 -n 1:2048:+16M -c 1:one -n 2:0:0 -c 2:APP", 96);
+	cr_assert_eq(retarget(128 * MiB_LBAS, 2), 0, "%s", err);
+	write_dst(128 * MiB_LBAS);
+	check_dst();
+	cr_assert(strstr(run("sgdisk -i 2 dst.img"), "Last sector: 262110 "), "%s", out);
+	cr_assert_eq(g.hdr.entries_lba, 64);
+}
+
+Test(gpt_retarget, refuses_disk_too_small, .init = rsetup, .fini = rteardown)
+{
+	make_src(64, two, 34);
+	cr_assert_eq(retarget(64 * MiB_LBAS - 1, 0), -ENOSPC);
+	cr_assert(strstr(err, "partition 2 (APP) ends at LBA 131038"), "%s", err);
+	cr_assert_eq(retarget(64 * MiB_LBAS - 1, 2), -ENOSPC);
+	cr_assert(strstr(err, "partition 2 (APP) ends at LBA 131038"), "%s", err);
+	cr_assert_eq(retarget(34 + 33, 0), -ENOSPC);
+	cr_assert(strstr(err, "cannot hold the table"), "%s", err);
+	cr_assert_eq(retarget(34 + 33 + 1, 0), -ENOSPC); /* the table fits, the partitions do not */
+	cr_assert(strstr(err, "partition 1 (one)"), "%s", err);
+	cr_assert_eq(retarget(UINT64_MAX / 256, 0), -EINVAL);
+	cr_assert(strstr(err, "too large"), "%s", err);
+}
+
+Test(gpt_retarget, refuses_expand_slot_not_last, .init = rsetup, .fini = rteardown)
+{
+	make_src(64, two, 34);
+	cr_assert_eq(retarget(128 * MiB_LBAS, 1), -EINVAL);
+	cr_assert(strstr(err, "partition 1 (one) to expand is not the last one: 2 (APP)"), "%s",
+		  err);
+}
+
+Test(gpt_retarget, refuses_unused_slot, .init = rsetup, .fini = rteardown)
+{
+	make_src(64, two, 34);
+	cr_assert_eq(retarget(128 * MiB_LBAS, 3), -EINVAL);
+	cr_assert(strstr(err, "partition 3 to expand is not a used entry (2 of 128"), "%s", err);
+	cr_assert_eq(retarget(128 * MiB_LBAS, 129), -EINVAL);
+	cr_assert(strstr(err, "not a used entry"), "%s", err);
+}
+
+Test(gpt_retarget, refuses_corrupt_input, .init = rsetup, .fini = rteardown)
+{
+	make_src(64, two, 34);
+	head[2 * LBA + 128 + 60] ^= 1; /* a letter of APP's name */
+	cr_assert_eq(retarget(128 * MiB_LBAS, 2), -EBADMSG);
+	cr_assert(strstr(err, "entries: CRC mismatch"), "%s", err);
+	head[2 * LBA + 128 + 60] ^= 1;
+	head[LBA + 40] ^= 1; /* first usable LBA */
+	cr_assert_eq(retarget(128 * MiB_LBAS, 2), -EBADMSG);
+	cr_assert(strstr(err, "header: CRC mismatch"), "%s", err);
+	head[LBA + 40] ^= 1;
+	cr_assert_eq(retarget(128 * MiB_LBAS, 2), 0, "%s", err);
+}
+
+Test(gpt_retarget, short_buffers, .init = rsetup, .fini = rteardown)
+{
+	size_t plen, blen;
+
+	make_src(64, two, 34);
+	cr_assert_eq(ifl_gpt_retarget_lens(head + LBA, 91, LBA, &plen, &blen), -EPROTO);
+	cr_assert_eq(plen, 0);
+	/* the header says how far the table runs; len must get there */
+	cr_assert_eq(ifl_gpt_retarget_lens(head + LBA, TBL_LEN - 1, LBA, &plen, &blen), -EPROTO);
+	cr_assert_eq(plen, 0);
+	cr_assert_eq(blen, 0);
+	cr_assert_eq(ifl_gpt_retarget_lens(head + LBA, TBL_LEN, LBA, &plen, &blen), 0);
+	cr_assert_eq(plen, TBL_LEN);
+	cr_assert_eq(blen, TBL_LEN);
+	/* read as a 4Kn disk: a header block and 4 blocks of entries */
+	cr_assert_eq(ifl_gpt_retarget_lens(head + LBA, 5 * 4096, 4096, &plen, &blen), 0);
+	cr_assert_eq(plen, 5 * 4096);
+	cr_assert_eq(blen, 5 * 4096);
+	cr_assert_eq(ifl_gpt_retarget(head + LBA, TBL_LEN - 1, LBA, 128 * MiB_LBAS, 2, outp,
+				      TBL_LEN, outb, TBL_LEN, err, sizeof(err)),
+		     -EPROTO);
+	cr_assert(strstr(err, "short read, 16895 of 16896"), "%s", err);
+	cr_assert_eq(ifl_gpt_retarget(head + LBA, TBL_LEN, LBA, 128 * MiB_LBAS, 2, outp,
+				      TBL_LEN, outb, TBL_LEN - 1, err, sizeof(err)),
+		     -ENOBUFS);
+	cr_assert(strstr(err, "output buffers"), "%s", err);
+	cr_assert_eq(ifl_gpt_retarget(head + LBA, TBL_LEN, LBA, 128 * MiB_LBAS, 2, outp,
+				      TBL_LEN, outb, TBL_LEN, err, sizeof(err)),
+		     0, "%s", err);
+}

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gpt.h"
 #include "l4t.h"
 #include "plan_run.h"
 #include "source.h"
@@ -88,7 +89,7 @@ Test(l4t, maps_devices_from_images_dir)
 Test(l4t, order_gpt_first_mbr_and_empty_skipped)
 {
 	static const char *const want[] = {"BCT", "A_mb1", "A_MB1_BCT", "boot_bct", "mb2",
-					   "primary_gpt", "secondary_gpt", "APP", "kernel"};
+					   "primary_gpt", "secondary_gpt", "kernel", "APP"};
 	struct ifl_l4t t;
 	struct ifl_diag d = {0};
 	size_t order[IFL_L4T_MAX_LINES], n;
@@ -115,7 +116,7 @@ Test(l4t, plan_splits_boot_region_at_boot0_end)
 	snprintf(dir, sizeof(dir), "%s/internal", tmp);
 	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
-	cr_assert_eq(pr.n, 10);
+	cr_assert_eq(pr.n, 11);
 	/* mb2: 100 KiB at boot0 size - 64 KiB: 64 KiB at the end of boot0, the rest at boot1's start */
 	cr_assert_str_eq(pr.jobs[4].spec.name, "mmcblk0boot0");
 	cr_assert_eq(pr.jobs[4].spec.offset, 4 * MiB - 65536);
@@ -124,9 +125,12 @@ Test(l4t, plan_splits_boot_region_at_boot0_end)
 	cr_assert_eq(pr.jobs[5].spec.offset, 0);
 	cr_assert_eq(pr.jobs[5].src->size, 100 * 1024 - 65536);
 	cr_assert_str_eq(pr.jobs[6].spec.name, "mmcblk0");
-	cr_assert_eq(pr.jobs[6].spec.offset, 512); /* primary_gpt */
-	cr_assert_eq(pr.jobs[7].spec.offset, 64 * MiB - 33 * 512); /* secondary_gpt */
-	cr_assert_eq(pr.jobs[8].spec.offset, 1 * MiB); /* APP */
+	cr_assert_eq(pr.jobs[6].spec.offset, 0); /* a protective MBR, as a fresh label has */
+	cr_assert_eq(pr.jobs[6].src->size, 512);
+	cr_assert_eq(pr.jobs[7].spec.offset, 512); /* primary_gpt */
+	cr_assert_eq(pr.jobs[8].spec.offset, 64 * MiB - 33 * 512); /* secondary_gpt */
+	cr_assert_eq(pr.jobs[9].spec.offset, 1 * MiB); /* kernel */
+	cr_assert_eq(pr.jobs[10].spec.offset, 3 * MiB); /* APP, last */
 	/* the second half reads the file from 64 KiB on */
 	{
 		uint8_t a[16], b[16];
@@ -199,7 +203,7 @@ Test(l4t, external_needs_the_flag)
 	cr_assert_eq(ifl_l4t_load(dir, "nvme0n1p1", &t, NULL, &d), 0, "%s", d.msg);
 	cr_assert_str_eq(line(&t, "APP")->dev, "nvme0n1");
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
-	cr_assert_str_eq(pr.jobs[6].spec.name, "nvme0n1");
+	cr_assert_str_eq(pr.jobs[7].spec.name, "nvme0n1");
 	ifl_plan_run_free(&pr);
 	ifl_l4t_free(&t);
 }
@@ -211,5 +215,189 @@ Test(l4t, no_flash_idx)
 
 	cr_assert_eq(ifl_l4t_load(tmp, NULL, &t, NULL, &d), -ENOENT);
 	cr_assert_eq(d.exit, IFL_EXIT_USAGE);
+	ifl_l4t_free(&t);
+}
+
+/* Set the MMC card type flags of target name. */
+static void set_flags(const char *name, uint8_t flags)
+{
+	for (unsigned i = 0; i < inv.ntargets; i++)
+		if (strcmp(inv.t[i].name, name) == 0) {
+			inv.t[i].flags = flags;
+			return;
+		}
+	cr_assert_fail("no target %s", name);
+}
+
+/* The target of the job that writes partition part (the first such job). */
+static const char *job_dev(const struct ifl_plan_run *pr, const char *part)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "(%s)", part);
+	for (size_t i = 0; i < pr->n; i++)
+		if (strstr(pr->jobs[i].spec.label, want))
+			return pr->jobs[i].spec.name;
+	cr_assert_fail("no job for %s", part);
+	return NULL;
+}
+
+Test(l4t, sd_package_goes_to_the_sd_card)
+{
+	struct ifl_l4t t;
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+	char dir[128];
+
+	/* A module with eMMC (mmcblk0) and an SD card slot (mmcblk1). */
+	add_target("mmcblk1", 64 * MiB);
+	set_flags("mmcblk0", IFL_TF_EMMC);
+	set_flags("mmcblk0boot0", IFL_TF_EMMC);
+	set_flags("mmcblk0boot1", IFL_TF_EMMC);
+	set_flags("mmcblk1", IFL_TF_SD | IFL_TF_REMOVABLE);
+	mkl4t("sd", "--gpt-on sd");
+	snprintf(dir, sizeof(dir), "%s/sd", tmp);
+	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
+	cr_assert_str_eq(job_dev(&pr, "APP"), "mmcblk1");
+	cr_assert_str_eq(job_dev(&pr, "primary_gpt"), "mmcblk1");
+	cr_assert_str_eq(job_dev(&pr, "boot_bct"), "mmcblk0boot0");
+	cr_assert_str_eq(job_dev(&pr, "BCT"), "mtd0");
+	ifl_plan_run_free(&pr);
+
+	/* The same package, the card removed: refused, naming the device type. */
+	set_flags("mmcblk1", 0);
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), -ENODEV);
+	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
+	cr_assert(strstr(d.msg, "SD card (device type 6) but the device lists none"), "%s", d.msg);
+	ifl_plan_run_free(&pr);
+
+	/* Two cards: which one is not guessed. */
+	set_flags("mmcblk1", IFL_TF_SD);
+	set_flags("nvme0n1", IFL_TF_SD);
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), -ENODEV);
+	cr_assert(strstr(d.msg, "has 2: nvme0n1, mmcblk1"), "%s", d.msg);
+	ifl_plan_run_free(&pr);
+	ifl_l4t_free(&t);
+}
+
+Test(l4t, emmc_package_refused_on_an_sd_card)
+{
+	struct ifl_l4t t;
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+	char dir[128];
+
+	/* A module without eMMC: mmcblk0 is the SD card. */
+	set_flags("mmcblk0", IFL_TF_SD);
+	mkl4t("emmc", "");
+	snprintf(dir, sizeof(dir), "%s/emmc", tmp);
+	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), -ENODEV);
+	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
+	cr_assert(strstr(d.msg, "mmcblk0 is an SD card"), "%s", d.msg);
+	ifl_plan_run_free(&pr);
+
+	/* An eMMC that is not mmcblk0 gets the user area and the boot region. */
+	set_flags("mmcblk0", IFL_TF_SD);
+	add_target("mmcblk2", 64 * MiB);
+	add_target("mmcblk2boot0", 4 * MiB);
+	add_target("mmcblk2boot1", 4 * MiB);
+	set_flags("mmcblk2", IFL_TF_EMMC);
+	set_flags("mmcblk2boot0", IFL_TF_EMMC);
+	set_flags("mmcblk2boot1", IFL_TF_EMMC);
+	memset(&d, 0, sizeof(d));
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
+	cr_assert_str_eq(job_dev(&pr, "APP"), "mmcblk2");
+	cr_assert_str_eq(job_dev(&pr, "boot_bct"), "mmcblk2boot0");
+	ifl_plan_run_free(&pr);
+	ifl_l4t_free(&t);
+}
+
+/* The bytes of job k's source (at most cap). */
+static size_t job_bytes(const struct ifl_plan_run *pr, size_t k, uint8_t *buf, size_t cap)
+{
+	struct ifl_source *s = pr->jobs[k].src;
+
+	cr_assert_leq(s->size, cap);
+	cr_assert_eq(s->ops->rewind(s), 0);
+	cr_assert_eq(ifl_source_fill(s, buf, (size_t)s->size), 0);
+	return (size_t)s->size;
+}
+
+/* Position in pr of the job whose label contains what. */
+static size_t job_with(const struct ifl_plan_run *pr, const char *what)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (strstr(pr->jobs[i].spec.label, what))
+			return i;
+	cr_assert_fail("no job labelled %s", what);
+	return 0;
+}
+
+Test(l4t, larger_disk_gets_the_gpt_moved_and_app_grown)
+{
+	static uint8_t prim[33 * 512], back[33 * 512], mbr[512];
+	static struct ifl_gpt g;
+	const uint64_t lbas = 96 * MiB / 512;
+	struct ifl_l4t t;
+	struct ifl_plan_run pr;
+	struct ifl_diag d = {0};
+	char dir[128], err[200];
+	size_t k;
+
+	inv.t[4].size = 96 * MiB; /* nvme0n1, for a package made for 64 MiB */
+	mkl4t("ext", "--external");
+	snprintf(dir, sizeof(dir), "%s/ext", tmp);
+	cr_assert_eq(ifl_l4t_load(dir, "nvme0n1", &t, NULL, &d), 0, "%s", d.msg);
+	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
+	/* A protective MBR for the whole disk first. */
+	k = job_with(&pr, "protective MBR");
+	cr_assert_eq(pr.jobs[k].spec.offset, 0);
+	cr_assert_eq(job_bytes(&pr, k, mbr, sizeof(mbr)), 512);
+	cr_assert_eq(mbr[450], 0xee);
+	cr_assert_eq(mbr[454], 1, "from LBA 1");
+	cr_assert_eq(mbr[458] | mbr[459] << 8 | mbr[460] << 16 | (uint32_t)mbr[461] << 24, lbas - 1);
+	cr_assert(mbr[510] == 0x55 && mbr[511] == 0xaa);
+	/* The primary at LBA 1, the backup at the real end; both parse for 96 MiB. */
+	k = job_with(&pr, "primary_gpt for 96.0 MiB");
+	cr_assert_eq(pr.jobs[k].spec.offset, 512);
+	cr_assert_eq(job_bytes(&pr, k, prim, sizeof(prim)), sizeof(prim));
+	k = job_with(&pr, "secondary_gpt at the end");
+	cr_assert_eq(job_bytes(&pr, k, back, sizeof(back)), sizeof(back));
+	cr_assert_eq(pr.jobs[k].spec.offset, 96 * MiB - sizeof(back));
+	cr_assert_eq(ifl_gpt_parse(prim, 512, prim + 512, 32 * 512, 512, lbas, &g, err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_eq(g.hdr.alt_lba, lbas - 1);
+	cr_assert_str_eq(g.part[1].name, "APP");
+	cr_assert_eq(g.part[1].last_lba, lbas - 34, "APP (expand, last) grows to the end");
+	cr_assert_eq(g.part[0].last_lba, (3 * MiB) / 512 - 1, "kernel keeps its size");
+	{
+		const uint8_t *h = back + 32 * 512;
+		uint64_t my = 0, alt = 0, ent = 0;
+
+		for (int i = 7; i >= 0; i--) {
+			my = my << 8 | h[24 + i];
+			alt = alt << 8 | h[32 + i];
+			ent = ent << 8 | h[72 + i];
+		}
+		cr_assert_eq(memcmp(h, "EFI PART", 8), 0);
+		cr_assert_eq(my, lbas - 1, "the backup header is the last block");
+		cr_assert_eq(alt, 1);
+		cr_assert_eq(ent, lbas - 33, "its entries right before it");
+		cr_assert_eq(memcmp(back, prim + 512, 32 * 512), 0, "the same entries as the primary");
+	}
+	ifl_plan_run_free(&pr);
+
+	/* A disk too small for the partitions: refused before anything is sent. */
+	inv.t[4].size = 8 * MiB;
+	memset(&d, 0, sizeof(d));
+	cr_assert_neq(ifl_l4t_plan(&t, &inv, &pr, &d), 0);
+	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
+	cr_assert(strstr(d.msg, "made for a disk of 64.0 MiB cannot be fitted to nvme0n1 (8.0 MiB)"),
+		  "%s", d.msg);
+	ifl_plan_run_free(&pr);
 	ifl_l4t_free(&t);
 }

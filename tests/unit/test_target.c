@@ -231,6 +231,23 @@ Test(target, range_defaults_to_the_rest)
 	cr_assert_eq(ts.length, 200 * MiB);
 }
 
+Test(target, nand_range_defaults_to_what_the_good_blocks_hold)
+{
+	struct ifl_tspec ts = spec("nand", 0);
+	struct ifl_diag d = {0};
+
+	add("nand", 16 * MiB, 0);
+	inv.t[inv.ntargets - 1].kind = IFL_KIND_MTD_NAND;
+	inv.t[inv.ntargets - 1].erase_size = 16384;
+	inv.t[inv.ntargets - 1].bad_blocks = 2;
+	cr_assert_eq(ifl_target_check_range(get("nand"), &ts, 0, &d), 0);
+	cr_assert_eq(ts.length, 16 * MiB - 2 * 16384, "the agent reads past the 2 bad blocks");
+	/* Past the point where the bad blocks could all be skipped: what is left. */
+	ts = spec("nand", 16 * MiB - 16384);
+	cr_assert_eq(ifl_target_check_range(get("nand"), &ts, 0, &d), 0);
+	cr_assert_eq(ts.length, 16384);
+}
+
 Test(target, range_with_length)
 {
 	struct ifl_tspec ts = spec("disk", 56 * MiB);

@@ -48,8 +48,9 @@ wait_usb
 initflash info >/tmp/info || fail "info"
 grep mtd0 /tmp/info
 # The count is in the model (older agents) or in its own field.
-grep -q "2 bad blocks" /tmp/info || initflash --json info | grep -q '"bad_blocks":2' ||
-	fail "the bad blocks are not in the inventory"
+initflash --json info | grep -q '"name":"mtd0","kind":"mtd-nand".*"bad_blocks":2,' ||
+	fail "the bad-block count is not in the inventory"
+grep -E '^mtd0 +mtd-nand .* 2 +NAND' /tmp/info || fail "info does not show the 2 bad blocks"
 initflash flash mtd0 /ifl/b.img || fail "flash mtd0 (nand)"
 # 64 blocks of 16 KiB from 0 with 3 and 5 bad: physical 0-2, 4, 6-65.
 got=$( (dd if=/dev/mtd0 bs=16k count=3 && dd if=/dev/mtd0 bs=16k skip=4 count=1 &&
