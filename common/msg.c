@@ -240,6 +240,10 @@ int ifl_enc_result(const struct ifl_result *m, uint8_t *buf, size_t cap, size_t 
 	ifl_cur_put64(&c, m->skipped);
 	ifl_cur_put64(&c, m->length);
 	ifl_cur_putbytes(&c, m->sha256, 32);
+	if (m->flags & IFL_RES_BLOCKS) {
+		ifl_cur_put32(&c, m->blocks_written);
+		ifl_cur_put32(&c, m->blocks_skipped);
+	}
 	return enc_done(&c, len);
 }
 
@@ -255,6 +259,11 @@ int ifl_dec_result(const uint8_t *p, size_t len, struct ifl_result *m)
 	h = ifl_cur_take(&c, 32);
 	if (h)
 		memcpy(m->sha256, h, 32);
+	m->blocks_written = m->blocks_skipped = 0;
+	if (m->flags & IFL_RES_BLOCKS) {
+		m->blocks_written = ifl_cur_u32(&c);
+		m->blocks_skipped = ifl_cur_u32(&c);
+	}
 	return dec_done(&c);
 }
 

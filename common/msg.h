@@ -37,6 +37,7 @@ enum { IFL_KIND_FILE = 0, IFL_KIND_BLOCK = 1, IFL_KIND_MTD_NOR = 2, IFL_KIND_MTD
 #define IFL_INV_POWER 0x01u    /* agent honours REBOOT / POWEROFF */
 #define IFL_RANGE_VERIFY 0x01u /* BEGIN: read back and hash after END */
 #define IFL_RES_HASHED 0x01u   /* RESULT: sha256 holds the hash of the range */
+#define IFL_RES_BLOCKS 0x02u   /* RESULT: erase-block counts follow (MTD writes) */
 
 enum { IFL_PH_WRITE = 1, IFL_PH_VERIFY = 2, IFL_PH_READ = 3, IFL_PH_ERASE = 4, IFL_PH_HASH = 5 };
 
@@ -89,6 +90,7 @@ struct ifl_result {
 	uint32_t flags; /* IFL_RES_* */
 	uint64_t written, skipped, length;
 	uint8_t sha256[32];
+	uint32_t blocks_written, blocks_skipped; /* with IFL_RES_BLOCKS: erase blocks */
 };
 
 struct ifl_progress {

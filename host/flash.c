@@ -213,6 +213,9 @@ int ifl_flash_image(struct ifl_ctx *c, struct ifl_session *s, struct ifl_pipelin
 	out.bytes = job->src->size;
 	out.written = res.written;
 	out.skipped = res.skipped;
+	out.has_blocks = !!(res.flags & IFL_RES_BLOCKS);
+	out.blocks_written = res.blocks_written;
+	out.blocks_skipped = res.blocks_skipped;
 	out.wire_bytes = s->wire_tx + s->wire_rx - wire0;
 	out.seconds = ifl_now() - t0;
 	out.sha256 = ifl_source_whole(job->src) ? p->sha256 : NULL;

@@ -589,7 +589,7 @@ static int add_primary_gpt(struct ifl_plan_run *pr, const struct ifl_l4t *t,
 								       "out of memory");
 		goto out;
 	}
-	snprintf(err, sizeof(err), "%s is not a GPT of 512-byte blocks", l->e.file);
+	snprintf(err, sizeof(err), "%.200s is not a GPT of 512-byte blocks", l->e.file);
 	rc = ifl_gpt_retarget_lens(in, src->size, 512, &plen, &blen);
 	prim = rc ? NULL : malloc(plen);
 	back = rc ? NULL : malloc(blen);

@@ -27,6 +27,10 @@ static void result_json(FILE *f, const struct ifl_outcome *o)
 	ifl_json_u64(&j, "bytes", o->bytes);
 	ifl_json_u64(&j, "written", o->written);
 	ifl_json_u64(&j, "skipped", o->skipped);
+	if (o->has_blocks) {
+		ifl_json_u64(&j, "blocks_written", o->blocks_written);
+		ifl_json_u64(&j, "blocks_skipped", o->blocks_skipped);
+	}
 	ifl_json_u64(&j, "wire_bytes", o->wire_bytes);
 	ifl_json_num(&j, "seconds", o->seconds);
 	ifl_json_num(&j, "mbps", mbps(o));
@@ -56,7 +60,7 @@ static void words(const char *op, const char **verb, const char **prep)
 
 static void result_text(FILE *f, const struct ifl_outcome *o)
 {
-	char sb[32], so[48] = "", sw[32], hex[80] = "";
+	char sb[32], so[48] = "", sw[32], hex[80] = "", sk[96] = "", ss[32];
 	const char *verb, *prep;
 
 	words(o->op, &verb, &prep);
@@ -70,10 +74,17 @@ static void result_text(FILE *f, const struct ifl_outcome *o)
 		strcpy(hex, ", sha256 ");
 		ifl_hex(o->sha256, 32, hex + strlen(hex));
 	}
-	fprintf(f, "%s: %s %s (%llu bytes)%s%s%s in %.2f s, %.1f MB/s, %s on the wire%s%s\n", o->target,
-	       verb, sb, (unsigned long long)o->bytes, so, o->file ? prep : "", o->file ? o->file : "",
-	       o->seconds, mbps(o), sw, hex,
-	       o->verified ? ", verified" : (o->sha256 ? ", not verified" : ""));
+	/* What a flash left alone: erase blocks (MTD) or bytes already right. */
+	if (o->has_blocks)
+		snprintf(sk, sizeof(sk), "; %u erase block%s written, %u already held the image",
+			 o->blocks_written, o->blocks_written == 1 ? "" : "s", o->blocks_skipped);
+	else if (o->skipped)
+		snprintf(sk, sizeof(sk), "; %s already held the image",
+			 ifl_fmt_size(o->skipped, ss, sizeof(ss)));
+	fprintf(f, "%s: %s %s (%llu bytes)%s%s%s in %.2f s, %.1f MB/s, %s on the wire%s%s%s\n",
+		o->target, verb, sb, (unsigned long long)o->bytes, so, o->file ? prep : "",
+		o->file ? o->file : "", o->seconds, mbps(o), sw, hex,
+		o->verified ? ", verified" : (o->sha256 ? ", not verified" : ""), sk);
 	fflush(f);
 }
 

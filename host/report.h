@@ -19,6 +19,8 @@ struct ifl_outcome {
 	double seconds;
 	const uint8_t *sha256;  /* 32 bytes, or NULL */
 	int verified;           /* 1 checked and equal, 0 not checked */
+	int has_blocks;         /* MTD: the erase-block counts below are the agent's */
+	uint32_t blocks_written, blocks_skipped;
 };
 
 /*

@@ -173,6 +173,11 @@ static int finish_write(struct ifl_session *s, uint32_t seq)
 	/* MTD leaves erase blocks that already hold the image alone: those bytes count as skipped. */
 	r.skipped = s->sink.skipped;
 	r.written -= r.skipped < r.written ? r.skipped : r.written;
+	if (s->sink.ops == &ifl_sink_mtd_ops) {
+		r.flags |= IFL_RES_BLOCKS;
+		r.blocks_written = (uint32_t)s->sink.wblocks;
+		r.blocks_skipped = (uint32_t)s->sink.sblocks;
+	}
 	if (s->sink.wblocks || s->sink.sblocks)
 		ifl_log("%s: %llu erase blocks written, %llu already held the image and were skipped",
 			s->range.target, (unsigned long long)s->sink.wblocks,
@@ -192,7 +197,7 @@ static int finish_write(struct ifl_session *s, uint32_t seq)
 			snprintf(msg, sizeof(msg), "%s (verify)", why);
 			return fail_write(s, IFL_E_IO, seq, msg);
 		}
-		r.flags = IFL_RES_HASHED;
+		r.flags |= IFL_RES_HASHED;
 	}
 	rc = ifl_sink_close(&s->sink);
 	if (rc) {

@@ -333,6 +333,20 @@ Test(msg, result)
 	cr_assert_eq(ifl_get_le64(wire + 12), 24);
 	cr_assert_eq(ifl_get_le64(wire + 20), 1024);
 	cr_assert_eq(memcmp(wire + 28, m.sha256, 32), 0);
+	/* With bit 1, the erase-block counts follow; without it they must not. */
+	m.flags = IFL_RES_HASHED | IFL_RES_BLOCKS;
+	m.blocks_written = 17;
+	m.blocks_skipped = 3;
+	cr_assert_eq(round_trip(enc_result_v, dec_result_v, &m, sizeof(m), wire), 4 + 24 + 32 + 8);
+	cr_assert_eq(ifl_get_le32(wire + 60), 17);
+	cr_assert_eq(ifl_get_le32(wire + 64), 3);
+	{
+		struct ifl_result back;
+
+		cr_assert_eq(ifl_dec_result(wire, 60, &back), -EPROTO, "bit 1 without the counts");
+		ifl_put_le32(wire, IFL_RES_HASHED);
+		cr_assert_eq(ifl_dec_result(wire, 68, &back), -EPROTO, "counts without bit 1");
+	}
 }
 
 Test(msg, progress)

@@ -18,7 +18,10 @@ start_agent --usb=dummy_udc.0
 wait_usb
 initflash info >/tmp/info || fail "info"
 grep mtd0 /tmp/info || fail "mtd0 is not in the inventory"
-initflash flash mtd0 /ifl/a.img || fail "flash mtd0"
+initflash flash mtd0 /ifl/a.img >/tmp/first.out || fail "flash mtd0"
+cat /tmp/first.out
+grep -q "; 17 erase blocks written, 0 already held the image" /tmp/first.out ||
+	fail "the first flash does not report 17 blocks written"
 [ "$(sha /dev/mtd0 $len)" = "$(sha /ifl/a.img $len)" ] || fail "mtd0 does not hold the image"
 # The rest of the last erase block (17 x 64 KiB) is erased: 0xff.
 pad=$((17 * 65536 - len))
@@ -27,6 +30,7 @@ pad=$((17 * 65536 - len))
 initflash --json flash mtd0 /ifl/a.img >/tmp/again.json || fail "second flash of mtd0"
 grep '"event":"result"' /tmp/again.json
 grep -q "\"written\":0,\"skipped\":$len," /tmp/again.json || fail "second flash did not skip every byte"
+grep -q '"blocks_written":0,"blocks_skipped":17,' /tmp/again.json || fail "the result does not count 17 skipped blocks"
 grep "blocks written" "$IFLOG"
 # Misaligned offset: refused before anything is written.
 if initflash flash mtd0@4K /ifl/a.img 2>/tmp/mis.err; then fail "a flash at 4 KiB was accepted"; fi
@@ -60,6 +64,7 @@ grep "bad erase block" "$IFLOG" || fail "no bad-block log line"
 initflash --json flash mtd0 /ifl/b.img >/tmp/again.json || fail "second flash of mtd0 (nand)"
 grep '"event":"result"' /tmp/again.json
 grep -q '"written":0,"skipped":1048576,' /tmp/again.json || fail "second nand flash did not skip"
+grep -q '"blocks_written":0,"blocks_skipped":64,' /tmp/again.json || fail "the nand result does not count 64 skipped blocks"
 # HASH and READ of the flashed range skip the bad blocks as the flash did: they see the image.
 initflash verify mtd0 /ifl/b.img || fail "verify of the flashed nand range"
 initflash read mtd0+1M /tmp/b.back || fail "read of the flashed nand range"
