@@ -62,7 +62,8 @@ static int unlock(struct ifl_sink *s, uint64_t p, uint32_t eb)
 		return 0;
 	ifl_log("%s: unlocking the erase block at %s failed: %s; is the chip write-protected?",
 		s->t->info.name, ifl_fmt_size(p, at, sizeof(at)), strerror(err));
-	return -err;
+	/* Its own code, so the writer can tell the host why rather than "I/O error". */
+	return -ENOLCK;
 }
 
 /* Bytes of blk worth programming: up to the last page that is not all erased (0xff). */

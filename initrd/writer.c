@@ -46,6 +46,10 @@ static void chunk_error(struct ifl_writer *w, const struct ifl_buf *b, int rc)
 	else if (rc == -EINVAL)
 		ifl_tx_error(w->tx, IFL_E_CHUNK, b->seq, "%s: chunk at %s does not inflate to %s; "
 			     "the data was corrupted in transit, send it again", name, at, len);
+	else if (rc == -ENOLCK)
+		ifl_tx_error(w->tx, IFL_E_IO, b->seq, "%s: the flash chip refused to unlock the erase "
+			     "blocks for the chunk at %s; it may be write-protected (WP# pin or status "
+			     "register protection)", name, at);
 	else if (rc == -ENOMEM)
 		ifl_tx_error(w->tx, IFL_E_INTERNAL, b->seq, "%s: out of memory inflating the chunk "
 			     "at %s", name, at);
