@@ -20,7 +20,9 @@ for run in first repeat; do
 	r=$(grep '"event":"result"' /tmp/$run.json)
 	w=$(echo "$r" | sed -E 's/.*"written":([0-9]+).*/\1/')
 	s=$(echo "$r" | sed -E 's/.*"skipped":([0-9]+).*/\1/')
-	echo "MTDBENCH $run $t0 $t1 $w $s"
+	bw=$(echo "$r" | sed -E 's/.*"blocks_written":([0-9]+).*/\1/')
+	bs=$(echo "$r" | sed -E 's/.*"blocks_skipped":([0-9]+).*/\1/')
+	echo "MTDBENCH $run $t0 $t1 $w $s $bw $bs"
 done
 grep "blocks written" "$IFLOG" | sed 's/^/MTDLOG /'
 GUEST
@@ -30,9 +32,10 @@ tools/vdut/vdut -q --log "$T/console" --script "$T/guest.sh" --add tests/vm/gues
 {
 	echo
 	echo "MTD (mtdram NOR 8 MiB, 64 KiB erase blocks) over USB in the virtual DUT, a 7 MiB image, verify on"
-	printf '%-10s %8s %14s %14s %16s\n' flash seconds "bytes written" "bytes skipped" "blocks erased"
-	grep -a '^MTDBENCH' "$T/console" | while read -r _ run t0 t1 w s; do
-		printf '%-10s %8.2f %14s %14s %16s\n' "$run" "$(echo "$t1 - $t0" | bc)" "$w" "$s" "$((w / 65536 + (w % 65536 > 0)))"
+	printf '%-10s %8s %14s %14s %15s %15s\n' flash seconds "bytes written" "bytes skipped" \
+		"blocks erased" "blocks skipped"
+	grep -a '^MTDBENCH' "$T/console" | tr -d '\r' | while read -r _ run t0 t1 w s bw bs; do
+		printf '%-10s %8.2f %14s %14s %15s %15s\n' "$run" "$(echo "$t1 - $t0" | bc)" "$w" "$s" "$bw" "$bs"
 	done
 	grep -a '^MTDLOG' "$T/console" | sed 's/^MTDLOG /  agent: /'
 } | tee -a "$BUILD/bench/results.txt"
