@@ -8,9 +8,17 @@
 #include "json.h"
 #include "units.h"
 
+/* Bytes a flash moved: a sparse or bmap image defines only part of its size. */
+static uint64_t moved(const struct ifl_outcome *o)
+{
+	if (strcmp(o->op, "flash") == 0 && o->written + o->skipped < o->bytes)
+		return o->written + o->skipped;
+	return o->bytes;
+}
+
 static double mbps(const struct ifl_outcome *o)
 {
-	return o->seconds > 0 ? (double)o->bytes / o->seconds / 1e6 : 0;
+	return o->seconds > 0 ? (double)moved(o) / o->seconds / 1e6 : 0;
 }
 
 static void result_json(FILE *f, const struct ifl_outcome *o)
@@ -60,11 +68,16 @@ static void words(const char *op, const char **verb, const char **prep)
 
 static void result_text(FILE *f, const struct ifl_outcome *o)
 {
-	char sb[32], so[48] = "", sw[32], hex[80] = "", sk[96] = "", ss[32];
+	char sb[96], st[32], so[48] = "", sw[32], hex[80] = "", sk[96] = "", ss[32];
 	const char *verb, *prep;
 
 	words(o->op, &verb, &prep);
-	ifl_fmt_size(o->bytes, sb, sizeof(sb));
+	ifl_fmt_size(o->bytes, st, sizeof(st));
+	if (moved(o) < o->bytes)
+		snprintf(sb, sizeof(sb), "%s of a %s image (%llu bytes)",
+			 ifl_fmt_size(moved(o), ss, sizeof(ss)), st, (unsigned long long)moved(o));
+	else
+		snprintf(sb, sizeof(sb), "%s (%llu bytes)", st, (unsigned long long)o->bytes);
 	ifl_fmt_size(o->wire_bytes, sw, sizeof(sw));
 	if (o->offset) {
 		strcpy(so, " at offset ");
@@ -81,8 +94,8 @@ static void result_text(FILE *f, const struct ifl_outcome *o)
 	else if (o->skipped)
 		snprintf(sk, sizeof(sk), "; %s already held the image",
 			 ifl_fmt_size(o->skipped, ss, sizeof(ss)));
-	fprintf(f, "%s: %s %s (%llu bytes)%s%s%s in %.2f s, %.1f MB/s, %s on the wire%s%s%s\n",
-		o->target, verb, sb, (unsigned long long)o->bytes, so, o->file ? prep : "",
+	fprintf(f, "%s: %s %s%s%s%s in %.2f s, %.1f MB/s, %s on the wire%s%s%s\n",
+		o->target, verb, sb, so, o->file ? prep : "",
 		o->file ? o->file : "", o->seconds, mbps(o), sw, hex,
 		o->verified ? ", verified" : (o->sha256 ? ", not verified" : ""), sk);
 	fflush(f);

@@ -64,6 +64,10 @@ cp "$T/fs.bmap" "$T/fs.img.gz.bmap"
 head -c 48M /dev/urandom >"$T/disk"
 expect_exit 0 "$IFL" -c "$CONN" flash disk "$T/fs.img.gz"
 check_mapped "bmap gzip"
+# The summary says how much of the image the bmap defines, not the image size.
+mapped=$(awk '{n += $2} END {print n}' "$T/ranges")
+grep -q "^disk: wrote .* of a 48.0 MiB image ($mapped bytes)" "$T/out" ||
+	{ cat "$T/out" >&2; fail "the summary does not give the mapped bytes ($mapped)"; }
 
 # Refusals: nothing is written (the target keeps its bytes).
 head -c 48M /dev/urandom >"$T/disk"
