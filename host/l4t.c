@@ -562,7 +562,8 @@ static int add_primary_gpt(struct ifl_plan_run *pr, const struct ifl_l4t *t,
 	char err[256], a[32], b[32];
 	int rc = ifl_target_lookup(inv, dev, &ti, d);
 
-	if (rc || ti->block_size != 512) {
+	/* A file (block size 1) stands for a disk image of 512-byte blocks. */
+	if (rc || (ti->block_size != 512 && !(ti->kind == IFL_KIND_FILE && ti->block_size == 1))) {
 		/* Not a disk of 512-byte blocks: the package's bytes as they are. */
 		if (rc)
 			ifl_source_close(src);

@@ -75,4 +75,11 @@ CX=$(exec_conn --target mmcblk0boot0="$T/boot0" --target mmcblk0boot1="$T/boot1"
 expect_exit 0 "$IFL" -c "$CX" flash --l4t "$T/ext" --external-device nvme0n1
 check_idx "$T/ext/external" 3="$T/spi" 0a="$T/boot0" 0b="$T/boot1" 9="$T/nvme" ||
 	fail "an external partition differs"
+# LBA 0 of each GPT device is a protective MBR now (the random bytes are gone), and the
+# disk image is a valid GPT disk.
+for f in "$T/user" "$T/nvme"; do
+	[ "$(od -An -tx1 -j510 -N2 "$f" | tr -d ' ')" = 55aa ] || fail "${f##*/}: no MBR signature"
+	[ "$(od -An -tx1 -j450 -N1 "$f" | tr -d ' ')" = ee ] || fail "${f##*/}: no protective partition"
+	sgdisk -v "$f" 2>&1 | grep -q 'No problems found' || fail "${f##*/}: sgdisk -v found problems"
+done
 echo ok
