@@ -192,7 +192,8 @@ static int check_extents(struct ifl_ctx *c, struct ifl_session *s, const struct 
 int ifl_flash_image(struct ifl_ctx *c, struct ifl_session *s, struct ifl_pipeline *p,
 		    const struct ifl_flash_job *job, const struct ifl_flash_opts *o)
 {
-	struct ifl_outcome out = {.op = "flash", .target = job->spec.name, .file = job->image};
+	struct ifl_outcome out = {.op = "flash", .target = job->spec.name, .label = job->spec.label,
+				  .file = job->image};
 	uint64_t wire0 = s->wire_tx + s->wire_rx;
 	double t0 = ifl_now();
 	struct ifl_result res;

@@ -29,6 +29,8 @@ static void result_json(FILE *f, const struct ifl_outcome *o)
 	ifl_json_begin(&j, f, "result");
 	ifl_json_str(&j, "op", o->op);
 	ifl_json_str(&j, "target", o->target);
+	if (o->label && o->label[0] && strcmp(o->label, o->target) != 0)
+		ifl_json_str(&j, "label", o->label);
 	if (o->file)
 		ifl_json_str(&j, "file", o->file);
 	ifl_json_u64(&j, "offset", o->offset);
@@ -95,7 +97,7 @@ static void result_text(FILE *f, const struct ifl_outcome *o)
 		snprintf(sk, sizeof(sk), "; %s already held the image",
 			 ifl_fmt_size(o->skipped, ss, sizeof(ss)));
 	fprintf(f, "%s: %s %s%s%s%s in %.2f s, %.1f MB/s, %s on the wire%s%s%s\n",
-		o->target, verb, sb, so, o->file ? prep : "",
+		o->label && o->label[0] ? o->label : o->target, verb, sb, so, o->file ? prep : "",
 		o->file ? o->file : "", o->seconds, mbps(o), sw, hex,
 		o->verified ? ", verified" : (o->sha256 ? ", not verified" : ""), sk);
 	fflush(f);

@@ -10,6 +10,7 @@
 struct ifl_outcome {
 	const char *op;         /* "flash", "verify", "read", "erase" */
 	const char *target;
+	const char *label;      /* "disk/APP", "mtd0 (BCT)" for the summary line, or NULL */
 	const char *file;       /* image or OUTFILE, or NULL */
 	uint64_t offset;        /* first byte on the target */
 	uint64_t bytes;         /* bytes in the range */
