@@ -2,6 +2,7 @@
 #ifndef IFL_INVENTORY_H
 #define IFL_INVENTORY_H
 
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,18 @@ int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdi
  * with control bytes replaced. Returns 0, or -errno (buf is then "").
  */
 int ifl_sysfs_attr(const char *dir, const char *rel, char *buf, size_t cap);
+
+/* Describe one sysfs entry sysdir (named name) as a target; 0, or nonzero to skip it. */
+typedef int (*ifl_scan_one_fn)(const char *sysroot, const char *sysdir, const char *name,
+			       const char *devdir, struct ifl_agent_target *a);
+
+/*
+ * Add the entries of sysroot/class/cls that want accepts, in name order,
+ * each described by one; names already present are skipped. Returns the
+ * number added, or -errno when the class directory cannot be read.
+ */
+int ifl_inv_walk(struct ifl_targets *inv, const char *sysroot, const char *cls,
+		 int (*want)(const struct dirent *), ifl_scan_one_fn one, const char *devdir);
 
 /* A decimal sysfs attribute, or def when it is missing or not a number. */
 uint64_t ifl_sysfs_num(const char *dir, const char *rel, uint64_t def);

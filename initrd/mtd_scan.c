@@ -62,11 +62,13 @@ static int want_mtd(const struct dirent *d)
 }
 
 /* Describe sysfs MTD directory sysdir as target name; 0 or -ENODEV to skip it. */
-static int scan_one(const char *sysdir, const char *name, const char *devdir,
-		    struct ifl_agent_target *a)
+static int scan_one(const char *sysroot, const char *sysdir, const char *name,
+		    const char *devdir, struct ifl_agent_target *a)
 {
 	char type[32], flags[32];
 	int kind;
+
+	(void)sysroot; /* MTD has no force_ro to look up */
 
 	ifl_sysfs_attr(sysdir, "type", type, sizeof(type));
 	kind = ifl_mtd_kind(0, type);
@@ -92,29 +94,8 @@ static int scan_one(const char *sysdir, const char *name, const char *devdir,
 
 int ifl_inv_scan_mtd(struct ifl_targets *inv, const char *sysroot, const char *devdir)
 {
-	char dir[IFL_PATH_MAX], sysdir[IFL_PATH_MAX + 72];
-	struct dirent **list;
-	int n, added = 0;
+	int added = ifl_inv_walk(inv, sysroot, "mtd", want_mtd, scan_one, devdir);
 
-	snprintf(dir, sizeof(dir), "%s/class/mtd", sysroot);
-	n = scandir(dir, &list, want_mtd, alphasort);
-	if (n < 0)
-		return 0;
-	for (int i = 0; i < n; i++) {
-		const char *name = list[i]->d_name;
-
-		if (snprintf(sysdir, sizeof(sysdir), "%s/%s", dir, name) >= (int)sizeof(sysdir))
-			ifl_log("scan: %s/%s: path too long; skipped", dir, name);
-		else if (ifl_inv_find(inv, name))
-			ifl_vlog("scan: %s is already a target; skipped", name);
-		else if (inv->n >= IFL_MAX_TARGETS)
-			ifl_log("scan: more than %d targets; %s skipped", IFL_MAX_TARGETS, name);
-		else if (scan_one(sysdir, name, devdir, &inv->t[inv->n]) == 0) {
-			inv->n++;
-			added++;
-		}
-		free(list[i]);
-	}
-	free(list);
-	return added;
+	/* A kernel without MTD has no class/mtd: nothing to add. */
+	return added < 0 ? 0 : added;
 }

@@ -151,14 +151,15 @@ static int want_entry(const struct dirent *d)
 	return strlen(d->d_name) <= IFL_NAME_MAX && is_whole_disk(d->d_name);
 }
 
-int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdir)
+int ifl_inv_walk(struct ifl_targets *inv, const char *sysroot, const char *cls,
+		 int (*want)(const struct dirent *), ifl_scan_one_fn one, const char *devdir)
 {
 	char dir[IFL_PATH_MAX], sysdir[IFL_PATH_MAX + 72];
 	struct dirent **list;
 	int n, added = 0;
 
-	snprintf(dir, sizeof(dir), "%s/class/block", sysroot);
-	n = scandir(dir, &list, want_entry, alphasort);
+	snprintf(dir, sizeof(dir), "%s/class/%s", sysroot, cls);
+	n = scandir(dir, &list, want, alphasort);
 	if (n < 0)
 		return -errno;
 	for (int i = 0; i < n; i++) {
@@ -170,12 +171,19 @@ int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdi
 			ifl_vlog("scan: %s is already a target; skipped", name);
 		else if (inv->n >= IFL_MAX_TARGETS)
 			ifl_log("scan: more than %d targets; %s skipped", IFL_MAX_TARGETS, name);
-		else if (scan_one(sysroot, sysdir, name, devdir, &inv->t[inv->n]) == 0) {
+		else if (one(sysroot, sysdir, name, devdir, &inv->t[inv->n]) == 0) {
 			inv->n++;
 			added++;
 		}
 		free(list[i]);
 	}
 	free(list);
-	return added + ifl_inv_scan_mtd(inv, sysroot, devdir);
+	return added;
+}
+
+int ifl_inv_scan(struct ifl_targets *inv, const char *sysroot, const char *devdir)
+{
+	int added = ifl_inv_walk(inv, sysroot, "block", want_entry, scan_one, devdir);
+
+	return added < 0 ? added : added + ifl_inv_scan_mtd(inv, sysroot, devdir);
 }
