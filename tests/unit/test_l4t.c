@@ -36,6 +36,17 @@ static void mkl4t(const char *sub, const char *args)
 	cr_assert_eq(system(cmd), 0, "%s", cmd);
 }
 
+/* A package made by mkl4t in tmp/sub, loaded (it must load) with external device ext. */
+static void load_ok(const char *sub, const char *args, const char *ext, struct ifl_l4t *t)
+{
+	struct ifl_diag d = {0};
+	char dir[128];
+
+	mkl4t(sub, args);
+	snprintf(dir, sizeof(dir), "%s/%s", tmp, sub);
+	cr_assert_eq(ifl_l4t_load(dir, ext, t, NULL, &d), 0, "%s", d.msg);
+}
+
 static void setup(void)
 {
 	snprintf(tmp, sizeof(tmp), "/tmp/test_l4t.XXXXXX");
@@ -91,13 +102,9 @@ Test(l4t, order_gpt_first_mbr_and_empty_skipped)
 	static const char *const want[] = {"BCT", "A_mb1", "A_MB1_BCT", "boot_bct", "mb2",
 					   "primary_gpt", "secondary_gpt", "kernel", "APP"};
 	struct ifl_l4t t;
-	struct ifl_diag d = {0};
 	size_t order[IFL_L4T_MAX_LINES], n;
-	char dir[128];
 
-	mkl4t("internal", "");
-	snprintf(dir, sizeof(dir), "%s/internal", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("internal", "", NULL, &t);
 	n = ifl_l4t_order(&t, order);
 	cr_assert_eq(n, sizeof(want) / sizeof(want[0]));
 	for (size_t i = 0; i < n; i++)
@@ -110,11 +117,8 @@ Test(l4t, plan_splits_boot_region_at_boot0_end)
 	struct ifl_l4t t;
 	struct ifl_plan_run pr;
 	struct ifl_diag d = {0};
-	char dir[128];
 
-	mkl4t("internal", "");
-	snprintf(dir, sizeof(dir), "%s/internal", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("internal", "", NULL, &t);
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
 	cr_assert_eq(pr.n, 11);
 	/* mb2: 100 KiB at boot0 size - 64 KiB: 64 KiB at the end of boot0, the rest at boot1's start */
@@ -156,11 +160,8 @@ Test(l4t, missing_target_refused_before_writing)
 	struct ifl_l4t t;
 	struct ifl_plan_run pr;
 	struct ifl_diag d = {0};
-	char dir[128];
 
-	mkl4t("internal", "");
-	snprintf(dir, sizeof(dir), "%s/internal", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("internal", "", NULL, &t);
 	inv.ntargets = 3; /* no mtd0, no nvme0n1 */
 	cr_assert_neq(ifl_l4t_plan(&t, &inv, &pr, &d), 0);
 	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
@@ -247,7 +248,6 @@ Test(l4t, sd_package_goes_to_the_sd_card)
 	struct ifl_l4t t;
 	struct ifl_plan_run pr;
 	struct ifl_diag d = {0};
-	char dir[128];
 
 	/* A module with eMMC (mmcblk0) and an SD card slot (mmcblk1). */
 	add_target("mmcblk1", 64 * MiB);
@@ -255,9 +255,7 @@ Test(l4t, sd_package_goes_to_the_sd_card)
 	set_flags("mmcblk0boot0", IFL_TF_EMMC);
 	set_flags("mmcblk0boot1", IFL_TF_EMMC);
 	set_flags("mmcblk1", IFL_TF_SD | IFL_TF_REMOVABLE);
-	mkl4t("sd", "--gpt-on sd");
-	snprintf(dir, sizeof(dir), "%s/sd", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("sd", "--gpt-on sd", NULL, &t);
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
 	cr_assert_str_eq(job_dev(&pr, "APP"), "mmcblk1");
 	cr_assert_str_eq(job_dev(&pr, "primary_gpt"), "mmcblk1");
@@ -288,13 +286,10 @@ Test(l4t, emmc_package_refused_on_an_sd_card)
 	struct ifl_l4t t;
 	struct ifl_plan_run pr;
 	struct ifl_diag d = {0};
-	char dir[128];
 
 	/* A module without eMMC: mmcblk0 is the SD card. */
 	set_flags("mmcblk0", IFL_TF_SD);
-	mkl4t("emmc", "");
-	snprintf(dir, sizeof(dir), "%s/emmc", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, NULL, &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("emmc", "", NULL, &t);
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), -ENODEV);
 	cr_assert_eq(d.exit, IFL_EXIT_DEVICE);
 	cr_assert(strstr(d.msg, "mmcblk0 is an SD card"), "%s", d.msg);
@@ -345,13 +340,11 @@ Test(l4t, larger_disk_gets_the_gpt_moved_and_app_grown)
 	struct ifl_l4t t;
 	struct ifl_plan_run pr;
 	struct ifl_diag d = {0};
-	char dir[128], err[200];
+	char err[200];
 	size_t k;
 
 	inv.t[4].size = 96 * MiB; /* nvme0n1, for a package made for 64 MiB */
-	mkl4t("ext", "--external");
-	snprintf(dir, sizeof(dir), "%s/ext", tmp);
-	cr_assert_eq(ifl_l4t_load(dir, "nvme0n1", &t, NULL, &d), 0, "%s", d.msg);
+	load_ok("ext", "--external", "nvme0n1", &t);
 	cr_assert_eq(ifl_l4t_plan(&t, &inv, &pr, &d), 0, "%s", d.msg);
 	/* A protective MBR for the whole disk first. */
 	k = job_with(&pr, "protective MBR");
